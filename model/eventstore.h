@@ -1,0 +1,148 @@
+#pragma once
+
+#include "event.h"
+#include "eventquery.h"
+#include "expectedversion.h"
+#include "storeerror.h"
+
+#include <QByteArray>
+#include <QMap>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace eventlens {
+
+class Subscription;
+struct StoreShared;
+class SqliteDb;
+
+struct AppendResult
+{
+    qint64 firstPosition = 0;   // 0 when nothing was appended
+    qint64 lastPosition = 0;    // 0 when nothing was appended
+    qint64 firstVersion = -1;   // version of the first event of the call
+    qint64 lastVersion = -1;    // the stream's version after the call
+    int appended = 0;           // number of events written (0 for an idempotent re-append)
+    bool idempotent = false;    // true when every event was already in the stream
+};
+
+struct StreamInfo
+{
+    QString name;
+    QString category;
+    qint64 version = -1;        // current version; count = version + 1
+    qint64 lastPosition = 0;
+    qint64 lastTimeMs = 0;
+    qint64 count() const { return version + 1; }
+};
+
+struct StoreInfo
+{
+    qint64 events = 0;
+    qint64 streams = 0;
+    qint64 headPosition = 0;
+    QMap<QString, qint64> categories; // events per category
+    QMap<QString, qint64> types;      // events per type
+    std::optional<qint64> firstTimeMs;
+    std::optional<qint64> lastTimeMs;
+    QByteArray headHash;              // 32 bytes, empty for an empty store
+};
+
+struct VerifyResult
+{
+    bool ok = true;
+    qint64 checked = 0;
+    qint64 firstBadPosition = 0;      // 0 when ok
+    QString message;                  // what failed, when not ok
+};
+
+// Progress callback used by long operations: return false to cancel.
+using ProgressFn = std::function<bool(qint64 done, qint64 total)>;
+
+// The embedded event store: one SQLite file (DESIGN.md §3).
+//
+// An EventStore object is one connection and is used from one thread at a time.
+// Another thread opens its own connection with openAnother(); connections opened
+// that way share in-process live notifications for subscriptions.
+class EventStore
+{
+public:
+    enum class OpenMode { ReadWrite, ReadOnly };
+
+    // ReadWrite creates the file and schema when missing. ReadOnly never writes and
+    // fails when the file is missing or is not an eventlens store. Throws StoreError.
+    static std::unique_ptr<EventStore> open(const QString &path, OpenMode mode = OpenMode::ReadWrite);
+    ~EventStore();
+
+    std::unique_ptr<EventStore> openAnother(OpenMode mode) const;
+    QString path() const;
+    bool isReadOnly() const;
+
+    // A write transaction: several appends committed together (imports, demo data).
+    // Destroying an uncommitted batch rolls it back; a failed append inside a batch
+    // throws and leaves the batch as it was before that call.
+    class Batch
+    {
+    public:
+        ~Batch();
+        Batch(Batch &&) noexcept;
+        Batch &operator=(Batch &&) = delete;
+        AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
+        // The current version of a stream inside this batch (-1 when missing).
+        qint64 streamVersion(const QString &stream);
+        void commit();
+        void rollback();
+        bool isActive() const;
+
+    private:
+        friend class EventStore;
+        explicit Batch(EventStore *store);
+        EventStore *m_store;
+    };
+    Batch beginBatch();
+
+    // Appends atomically (its own durable transaction). Throws ConcurrencyError on an
+    // expected-version mismatch and StoreError on any other failure; nothing is appended then.
+    AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
+
+    // Reads a stream from a version (inclusive), forward or backward; at most maxCount (-1: all).
+    std::vector<Event> readStream(const QString &stream, qint64 fromVersion, qint64 maxCount = -1, bool backward = false) const;
+    // -1 when the stream does not exist.
+    qint64 streamVersion(const QString &stream) const;
+
+    // Reads the log with filters, paged by keyset on position.
+    std::vector<Event> read(const EventQuery &query) const;
+    // Streams the log through a callback (return false to stop); reads in pages, never loads all.
+    void forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const;
+    qint64 count(const EventQuery &query) const;
+    std::optional<Event> eventAt(qint64 position) const;
+    std::optional<Event> eventById(const QString &id) const;
+
+    qint64 headPosition() const;
+    std::vector<StreamInfo> streams(const QString &category = {}, const QString &glob = {}) const;
+    StoreInfo info() const;
+
+    // Recomputes the hash chain; names the first position that does not verify.
+    VerifyResult verify(const ProgressFn &progress = {}) const;
+
+    // Catch-up subscription: delivers every event after `afterPosition` matching `filter`
+    // in order on a thread of its own, calls onCaughtUp once when it reaches the head,
+    // then delivers new events live. Destroying the Subscription stops it.
+    std::unique_ptr<Subscription> subscribe(qint64 afterPosition,
+                                            std::function<void(const Event &)> onEvent,
+                                            std::function<void()> onCaughtUp = {},
+                                            const EventQuery &filter = {}) const;
+
+    // Internal state, exposed for the implementation files only.
+    struct Private;
+
+private:
+    explicit EventStore(std::unique_ptr<Private> d);
+    std::unique_ptr<Private> d;
+};
+
+} // namespace eventlens

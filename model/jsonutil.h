@@ -1,0 +1,30 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringView>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace eventlens::jsonutil {
+
+// Parses JSON text; on failure returns nullopt and, when given, sets *error to a
+// message with the byte offset ("syntax error at byte 17: ...").
+std::optional<nlohmann::json> parse(const QByteArray &text, QString *error = nullptr);
+
+// Compact serialisation (nlohmann's dump()), as stored in the event store.
+QByteArray dump(const nlohmann::json &value);
+
+// Validates JSON text and returns it compacted; nullopt (and *error) when invalid.
+std::optional<QByteArray> compact(const QByteArray &text, QString *error = nullptr);
+
+// Appends `text` as a JSON string literal (with quotes and escapes) to out.
+void appendString(QByteArray &out, QStringView text);
+void appendString(QByteArray &out, const QByteArray &utf8);
+
+QString toQString(const std::string &s);
+std::string toStd(const QString &s);
+
+} // namespace eventlens::jsonutil
