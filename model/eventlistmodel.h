@@ -1,1 +1,109 @@
 #pragma once
+
+#include "event.h"
+#include "eventquery.h"
+
+#include <QAbstractTableModel>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace eventlens {
+
+class EventStore;
+
+// The store's log as a flat table (Qt Core only). Rows are fetched page by page by keyset
+// (EventQuery::fromPosition + limit) through canFetchMore()/fetchMore(), so opening a store of
+// any size reads one page. Raw typed values come through the named roles; DisplayRole is the
+// text of each cell, computed when asked for.
+class EventListModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column {
+        PositionColumn,
+        TimeColumn,
+        StreamColumn,
+        VersionColumn,
+        TypeColumn,
+        DataColumn,
+        ColumnCount
+    };
+    Q_ENUM(Column)
+
+    enum Role {
+        PositionRole = Qt::UserRole + 1, // qint64
+        TimeRole,                        // qint64, UTC ms since the epoch
+        StreamRole,                      // QString
+        CategoryRole,                    // QString
+        VersionRole,                     // qint64, 0-based
+        IdRole,                          // QString
+        TypeRole,                        // QString
+        DataRole,                        // QByteArray: compact JSON, or raw bytes when !DataIsJsonRole
+        DataIsJsonRole,                  // bool
+        MetadataRole,                    // QByteArray: compact JSON object
+        HashRole,                        // QByteArray: 32 bytes SHA-256, empty when unknown
+    };
+    Q_ENUM(Role)
+
+    // Characters of the data preview column.
+    static constexpr int PreviewLength = 160;
+
+    explicit EventListModel(QObject *parent = nullptr);
+    ~EventListModel() override;
+
+    // The store whose log is shown (null: none). Shared so that the model can never outlive
+    // the connection it reads from. The connection is used from the GUI thread only.
+    void setStore(std::shared_ptr<const EventStore> store);
+    const EventStore *store() const { return m_store.get(); }
+
+    // Filters and direction of the log; fromPosition, toPosition and limit are managed by
+    // the model (fromPosition / toPosition, when set, bound the whole view).
+    void setQuery(const EventQuery &query);
+    const EventQuery &query() const { return m_query; }
+
+    // Rows read per fetchMore() (default 256).
+    void setPageSize(int rows);
+    int pageSize() const { return m_pageSize; }
+
+    // Forgets every loaded row and starts again from the first page (a model reset).
+    void reload();
+
+    // The last read error (empty when the last read succeeded).
+    QString lastError() const { return m_lastError; }
+
+    // The event of a row, null when out of range.
+    const Event *eventAt(int row) const;
+    // The row of a loaded event, -1 when not loaded.
+    int rowOfPosition(qint64 position) const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+    // The text of the data preview: the start of the compact JSON, or of the raw bytes
+    // (as text when they are UTF-8, else as hex), on one line.
+    static QString dataPreview(const Event &event, int maxChars = PreviewLength);
+
+Q_SIGNALS:
+    // A page could not be read; the rows loaded so far stay.
+    void readFailed(const QString &message);
+
+private:
+    QVariant displayText(const Event &event, int column) const;
+
+    std::shared_ptr<const EventStore> m_store;
+    EventQuery m_query;
+    std::vector<Event> m_events;
+    int m_pageSize = 256;
+    bool m_atEnd = true;
+    QString m_lastError;
+};
+
+} // namespace eventlens

@@ -1,1 +1,1060 @@
-// placeholder
+#include "eventstore.h"
+
+#include "hashchain.h"
+#include "sqlite.h"
+#include "storeshared.h"
+#include "subscription.h"
+#include "timeutil.h"
+
+#include <QFileInfo>
+#include <QHash>
+#include <QUuid>
+
+#include <sqlite3.h>
+
+namespace eventlens {
+
+namespace {
+
+// "EVLN": marks a SQLite file as an eventlens store.
+constexpr int kApplicationId = 0x45564c4e;
+constexpr int kSchemaVersion = 1;
+constexpr qint64 kPageSize = 2000;
+
+const char *const kSchema = R"SQL(
+CREATE TABLE categories(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE);
+CREATE TABLE streams(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    version INTEGER NOT NULL DEFAULT -1,
+    last_position INTEGER NOT NULL DEFAULT 0,
+    last_time INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX streams_category ON streams(category_id);
+CREATE TABLE event_types(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    count INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE events(
+    position INTEGER PRIMARY KEY,
+    stream_id INTEGER NOT NULL REFERENCES streams(id),
+    version INTEGER NOT NULL CHECK(version >= 0),
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    type_id INTEGER NOT NULL REFERENCES event_types(id),
+    id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    is_json INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    metadata BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    UNIQUE(stream_id, version),
+    UNIQUE(id));
+CREATE INDEX events_type ON events(type_id);
+CREATE INDEX events_category ON events(category_id);
+CREATE INDEX events_time ON events(time);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE is not allowed'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE is not allowed'); END;
+CREATE VIEW events_view AS
+    SELECT e.position, s.name AS stream, e.version, e.id, t.name AS type,
+           strftime('%Y-%m-%dT%H:%M:%fZ', e.time / 1000.0, 'unixepoch') AS time,
+           CASE WHEN e.is_json THEN CAST(e.data AS TEXT) ELSE e.data END AS data,
+           CAST(e.metadata AS TEXT) AS metadata, hex(e.hash) AS hash
+    FROM events e JOIN streams s ON s.id = e.stream_id JOIN event_types t ON t.id = e.type_id;
+)SQL";
+
+const char *const kEventColumns = "position, stream_id, version, id, type_id, time, is_json, data, metadata, hash";
+
+bool isUniqueViolation(int code)
+{
+    return code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+} // namespace
+
+struct EventStore::Private
+{
+    QString path;
+    bool readOnly = false;
+    std::unique_ptr<SqliteDb> db;
+    std::shared_ptr<StoreShared> shared;
+
+    // Names never change once written, so id -> name caches are valid for the connection's life.
+    mutable QHash<qint64, QString> streamNames;
+    mutable QHash<qint64, QString> typeNames;
+
+    // Write state, valid inside a batch (the write lock is held).
+    struct StreamState
+    {
+        qint64 id = 0;
+        qint64 categoryId = 0;
+        qint64 version = -1;
+        qint64 lastPosition = 0;
+        qint64 lastTime = 0;
+        bool dirty = false;
+    };
+    bool inBatch = false;
+    std::unique_lock<std::mutex> writeLock;
+    QHash<QString, StreamState> streams;
+    QHash<QString, qint64> typeIds;
+    QHash<QString, qint64> categoryIds;
+    QHash<qint64, qint64> typeCountDelta;
+    qint64 lastPosition = 0;
+    QByteArray headHash;
+
+    SqliteStatement insertEvent;
+    SqliteStatement selectStream;
+    SqliteStatement insertStream;
+    SqliteStatement updateStream;
+    SqliteStatement selectType;
+    SqliteStatement insertType;
+    SqliteStatement updateTypeCount;
+    SqliteStatement selectCategory;
+    SqliteStatement insertCategory;
+    mutable SqliteStatement selectStreamName;
+    mutable SqliteStatement selectTypeName;
+
+    void prepareWriteStatements();
+    void beginBatch();
+    void commitBatch();
+    void rollbackBatch();
+    // The cached or stored state of a stream; nullptr when it does not exist.
+    StreamState *findStream(const QString &stream);
+    StreamState &createStream(const QString &stream);
+    qint64 typeId(const QString &type);
+    qint64 categoryId(const QString &category);
+    AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
+    std::optional<AppendResult> idempotentResult(const StreamState *state, ExpectedVersion expected,
+                                                 const std::vector<NewEvent> &events);
+
+    // Reading.
+    std::optional<qint64> lookupId(const char *sql, const QString &name) const;
+    const QString &streamName(qint64 id) const;
+    const QString &typeName(qint64 id) const;
+    Event rowToEvent(const SqliteStatement &st) const;
+    // Builds the WHERE clause of a query; false when it can match nothing.
+    bool buildWhere(const EventQuery &q, QByteArray &where, std::vector<std::function<void(SqliteStatement &, int &)>> &binds) const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+
+EventStore::EventStore(std::unique_ptr<Private> dd)
+    : d(std::move(dd))
+{
+}
+
+EventStore::~EventStore()
+{
+    if (d && d->inBatch)
+        d->rollbackBatch();
+}
+
+std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
+{
+    auto d = std::make_unique<Private>();
+    d->path = path;
+    d->readOnly = mode == OpenMode::ReadOnly;
+    d->shared = std::make_shared<StoreShared>();
+
+    const QFileInfo fi(path);
+    if (d->readOnly && !fi.exists())
+        throw StoreError(QStringLiteral("cannot open store '%1': no such file").arg(path));
+    if (fi.exists() && !fi.isFile())
+        throw StoreError(QStringLiteral("cannot open store '%1': not a file").arg(path));
+
+    d->db = std::make_unique<SqliteDb>(path, d->readOnly);
+    SqliteDb &db = *d->db;
+    int appId = 0;
+    int tableCount = 0;
+    try {
+        SqliteStatement st(db, "PRAGMA application_id");
+        if (st.step())
+            appId = static_cast<int>(st.int64(0));
+        SqliteStatement tables(db, "SELECT count(*) FROM sqlite_master");
+        if (tables.step())
+            tableCount = static_cast<int>(tables.int64(0));
+    } catch (const StoreError &e) {
+        throw StoreError(QStringLiteral("cannot open store '%1': %2").arg(path, e.message()));
+    }
+    if (tableCount > 0 && (appId != kApplicationId || !db.tableExists("events")))
+        throw StoreError(QStringLiteral("cannot open store '%1': not an eventlens store (a SQLite database without the eventlens schema)").arg(path));
+
+    if (d->readOnly) {
+        if (tableCount == 0)
+            throw StoreError(QStringLiteral("cannot open store '%1': not an eventlens store (empty file)").arg(path));
+        db.exec("PRAGMA query_only=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+    } else {
+        db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;");
+        if (tableCount == 0) {
+            db.exec("BEGIN IMMEDIATE");
+            try {
+                // Another process may have created the schema meanwhile.
+                if (!db.tableExists("events")) {
+                    db.exec(kSchema);
+                    db.exec(QByteArray("PRAGMA application_id=" + QByteArray::number(kApplicationId) + ";PRAGMA user_version="
+                                       + QByteArray::number(kSchemaVersion))
+                                .constData());
+                }
+                db.exec("COMMIT");
+            } catch (...) {
+                db.exec("ROLLBACK");
+                throw;
+            }
+        }
+        SqliteStatement ver(db, "PRAGMA user_version");
+        if (ver.step() && ver.int64(0) > kSchemaVersion)
+            throw StoreError(QStringLiteral("cannot open store '%1': made by a newer eventlens (schema %2)").arg(path).arg(ver.int64(0)));
+        d->prepareWriteStatements();
+    }
+    d->selectStreamName = SqliteStatement(db, "SELECT name FROM streams WHERE id=?");
+    d->selectTypeName = SqliteStatement(db, "SELECT name FROM event_types WHERE id=?");
+    return std::unique_ptr<EventStore>(new EventStore(std::move(d)));
+}
+
+std::unique_ptr<EventStore> EventStore::openAnother(OpenMode mode) const
+{
+    auto other = open(d->path, d->readOnly ? OpenMode::ReadOnly : mode);
+    other->d->shared = d->shared;
+    return other;
+}
+
+QString EventStore::path() const
+{
+    return d->path;
+}
+
+bool EventStore::isReadOnly() const
+{
+    return d->readOnly;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+void EventStore::Private::prepareWriteStatements()
+{
+    insertEvent = SqliteStatement(*db, "INSERT INTO events(position, stream_id, version, category_id, type_id, id, time, is_json, data, metadata, hash)"
+                                       " VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    selectStream = SqliteStatement(*db, "SELECT id, category_id, version, last_position, last_time FROM streams WHERE name=?");
+    insertStream = SqliteStatement(*db, "INSERT INTO streams(name, category_id) VALUES(?,?)");
+    updateStream = SqliteStatement(*db, "UPDATE streams SET version=?, last_position=?, last_time=? WHERE id=?");
+    selectType = SqliteStatement(*db, "SELECT id FROM event_types WHERE name=?");
+    insertType = SqliteStatement(*db, "INSERT INTO event_types(name) VALUES(?)");
+    updateTypeCount = SqliteStatement(*db, "UPDATE event_types SET count=count+? WHERE id=?");
+    selectCategory = SqliteStatement(*db, "SELECT id FROM categories WHERE name=?");
+    insertCategory = SqliteStatement(*db, "INSERT INTO categories(name) VALUES(?)");
+}
+
+void EventStore::Private::beginBatch()
+{
+    if (readOnly)
+        throw StoreError(QStringLiteral("store '%1' is open read-only").arg(path));
+    if (inBatch)
+        throw StoreError(QStringLiteral("a write batch is already active on this connection"));
+    writeLock = std::unique_lock(shared->writeMutex);
+    try {
+        db->exec("BEGIN IMMEDIATE");
+    } catch (...) {
+        writeLock.unlock();
+        throw;
+    }
+    inBatch = true;
+    streams.clear();
+    typeIds.clear();
+    categoryIds.clear();
+    typeCountDelta.clear();
+    lastPosition = 0;
+    headHash = hashchain::genesis();
+    SqliteStatement head(*db, "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
+    if (head.step()) {
+        lastPosition = head.int64(0);
+        headHash = head.bytes(1);
+    }
+}
+
+void EventStore::Private::commitBatch()
+{
+    if (!inBatch)
+        throw StoreError(QStringLiteral("no active write batch"));
+    try {
+        for (auto it = streams.begin(); it != streams.end(); ++it) {
+            if (!it->dirty)
+                continue;
+            updateStream.bind(1, it->version);
+            updateStream.bind(2, it->lastPosition);
+            updateStream.bind(3, it->lastTime);
+            updateStream.bind(4, it->id);
+            updateStream.run();
+        }
+        for (auto it = typeCountDelta.cbegin(); it != typeCountDelta.cend(); ++it) {
+            updateTypeCount.bind(1, it.value());
+            updateTypeCount.bind(2, it.key());
+            updateTypeCount.run();
+        }
+        db->exec("COMMIT");
+    } catch (...) {
+        rollbackBatch();
+        throw;
+    }
+    inBatch = false;
+    writeLock.unlock();
+    shared->notifyCommit();
+}
+
+void EventStore::Private::rollbackBatch()
+{
+    if (!inBatch)
+        return;
+    try {
+        db->exec("ROLLBACK");
+    } catch (const StoreError &) {
+        // The transaction is gone already (SQLite rolled it back on an I/O error).
+    }
+    inBatch = false;
+    streams.clear();
+    if (writeLock.owns_lock())
+        writeLock.unlock();
+}
+
+EventStore::Private::StreamState *EventStore::Private::findStream(const QString &stream)
+{
+    auto it = streams.find(stream);
+    if (it != streams.end())
+        return &*it;
+    selectStream.bind(1, stream);
+    if (!selectStream.step()) {
+        selectStream.reset();
+        return nullptr;
+    }
+    StreamState state;
+    state.id = selectStream.int64(0);
+    state.categoryId = selectStream.int64(1);
+    state.version = selectStream.int64(2);
+    state.lastPosition = selectStream.int64(3);
+    state.lastTime = selectStream.int64(4);
+    selectStream.reset();
+    return &*streams.insert(stream, state);
+}
+
+EventStore::Private::StreamState &EventStore::Private::createStream(const QString &stream)
+{
+    if (StreamState *existing = findStream(stream))
+        return *existing;
+    StreamState state;
+    state.categoryId = categoryId(Event::categoryOf(stream));
+    insertStream.bind(1, stream);
+    insertStream.bind(2, state.categoryId);
+    insertStream.run();
+    state.id = sqlite3_last_insert_rowid(db->handle());
+    return *streams.insert(stream, state);
+}
+
+qint64 EventStore::Private::typeId(const QString &type)
+{
+    auto it = typeIds.constFind(type);
+    if (it != typeIds.constEnd())
+        return *it;
+    qint64 id;
+    selectType.bind(1, type);
+    if (selectType.step()) {
+        id = selectType.int64(0);
+        selectType.reset();
+    } else {
+        selectType.reset();
+        insertType.bind(1, type);
+        insertType.run();
+        id = sqlite3_last_insert_rowid(db->handle());
+    }
+    typeIds.insert(type, id);
+    return id;
+}
+
+qint64 EventStore::Private::categoryId(const QString &category)
+{
+    auto it = categoryIds.constFind(category);
+    if (it != categoryIds.constEnd())
+        return *it;
+    qint64 id;
+    selectCategory.bind(1, category);
+    if (selectCategory.step()) {
+        id = selectCategory.int64(0);
+        selectCategory.reset();
+    } else {
+        selectCategory.reset();
+        insertCategory.bind(1, category);
+        insertCategory.run();
+        id = sqlite3_last_insert_rowid(db->handle());
+    }
+    categoryIds.insert(category, id);
+    return id;
+}
+
+std::optional<AppendResult> EventStore::Private::idempotentResult(const StreamState *state, ExpectedVersion expected,
+                                                                  const std::vector<NewEvent> &events)
+{
+    if (events.empty() || !state)
+        return std::nullopt;
+    for (const NewEvent &e : events) {
+        if (e.id.isEmpty())
+            return std::nullopt;
+    }
+    qint64 start = -1;
+    switch (expected.kind()) {
+    case ExpectedVersion::Kind::Exact:
+        start = expected.version() + 1;
+        break;
+    case ExpectedVersion::Kind::NoStream:
+        start = 0;
+        break;
+    case ExpectedVersion::Kind::Any:
+    case ExpectedVersion::Kind::Exists: {
+        SqliteStatement st(*db, "SELECT version FROM events WHERE id=? AND stream_id=?");
+        st.bind(1, events.front().id);
+        st.bind(2, state->id);
+        if (!st.step())
+            return std::nullopt;
+        start = st.int64(0);
+        break;
+    }
+    }
+    SqliteStatement st(*db, "SELECT version, id, position FROM events WHERE stream_id=? AND version>=? ORDER BY version LIMIT ?");
+    st.bind(1, state->id);
+    st.bind(2, start);
+    st.bind(3, static_cast<qint64>(events.size()));
+    AppendResult result;
+    result.idempotent = true;
+    result.firstVersion = start;
+    size_t matched = 0;
+    while (st.step()) {
+        if (st.int64(0) != start + static_cast<qint64>(matched) || st.text(1) != events[matched].id)
+            break;
+        result.lastVersion = st.int64(0);
+        ++matched;
+    }
+    if (matched != events.size())
+        return std::nullopt;
+    return result;
+}
+
+AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events)
+{
+    if (stream.isEmpty())
+        throw StoreError(QStringLiteral("cannot append: the stream name is empty"));
+    for (size_t i = 0; i < events.size(); ++i) {
+        if (events[i].type.isEmpty())
+            throw StoreError(QStringLiteral("cannot append to stream '%1': event %2 has no type").arg(stream).arg(i + 1));
+    }
+
+    const bool existedInCache = streams.contains(stream);
+    {
+        const StreamState *probe = findStream(stream);
+        const qint64 current = probe ? probe->version : -1;
+        if (!expected.matches(current)) {
+            if (auto same = idempotentResult(probe, expected, events))
+                return *same;
+            throw ConcurrencyError(stream, expected.toString(), current);
+        }
+        if (events.empty()) {
+            AppendResult r;
+            r.lastVersion = current;
+            return r;
+        }
+    }
+
+    // Everything below is undone as one unit when any insert fails.
+    db->exec("SAVEPOINT append");
+    const qint64 savedPosition = lastPosition;
+    const QByteArray savedHash = headHash;
+    const qsizetype typeCount = typeIds.size();
+    const qsizetype categoryCount = categoryIds.size();
+    std::vector<qint64> countedTypes;
+    const StreamState savedState = existedInCache ? streams.value(stream) : StreamState();
+
+    try {
+        StreamState &state = createStream(stream);
+        AppendResult result;
+        result.firstVersion = state.version + 1;
+        const qint64 now = timeutil::nowMs();
+        Event e;
+        e.stream = stream;
+        for (const NewEvent &ne : events) {
+            e.position = lastPosition + 1;
+            e.version = state.version + 1;
+            e.id = ne.id.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : ne.id;
+            e.type = ne.type;
+            e.timeMs = ne.timeMs.value_or(now);
+            e.dataIsJson = ne.dataIsJson;
+            e.data = ne.data;
+            e.metadata = ne.metadata.isEmpty() ? QByteArrayLiteral("{}") : ne.metadata;
+            e.hash = hashchain::eventHash(headHash, e);
+            const qint64 tid = typeId(e.type);
+
+            insertEvent.bind(1, e.position);
+            insertEvent.bind(2, state.id);
+            insertEvent.bind(3, e.version);
+            insertEvent.bind(4, state.categoryId);
+            insertEvent.bind(5, tid);
+            insertEvent.bind(6, e.id);
+            insertEvent.bind(7, e.timeMs);
+            insertEvent.bind(8, e.dataIsJson ? 1 : 0);
+            insertEvent.bindBlob(9, e.data);
+            insertEvent.bindBlob(10, e.metadata);
+            insertEvent.bindBlob(11, e.hash);
+            try {
+                insertEvent.run();
+            } catch (const StoreError &) {
+                if (!isUniqueViolation(insertEvent.extendedError()))
+                    throw;
+                throw StoreError(QStringLiteral("cannot append to stream '%1': duplicate event id '%2'").arg(stream, e.id));
+            }
+            lastPosition = e.position;
+            headHash = e.hash;
+            state.version = e.version;
+            state.lastPosition = e.position;
+            state.lastTime = e.timeMs;
+            state.dirty = true;
+            typeCountDelta[tid] += 1;
+            countedTypes.push_back(tid);
+            if (result.firstPosition == 0)
+                result.firstPosition = e.position;
+            result.lastPosition = e.position;
+            ++result.appended;
+        }
+        result.lastVersion = state.version;
+        db->exec("RELEASE append");
+        return result;
+    } catch (const StoreError &) {
+        db->exec("ROLLBACK TO append; RELEASE append");
+        lastPosition = savedPosition;
+        headHash = savedHash;
+        for (const qint64 tid : countedTypes)
+            typeCountDelta[tid] -= 1;
+        // Names first inserted by this call are gone with the savepoint.
+        if (typeIds.size() != typeCount || categoryIds.size() != categoryCount) {
+            typeIds.clear();
+            categoryIds.clear();
+        }
+        if (existedInCache)
+            streams.insert(stream, savedState);
+        else
+            streams.remove(stream);
+        // A duplicate id may be a re-append of events already in the stream.
+        if (auto same = idempotentResult(findStream(stream), expected, events))
+            return *same;
+        if (expected.kind() == ExpectedVersion::Kind::Any || expected.kind() == ExpectedVersion::Kind::Exists) {
+            // Name where the duplicate lives.
+            for (const NewEvent &ne : events) {
+                if (ne.id.isEmpty())
+                    continue;
+                SqliteStatement st(*db, "SELECT e.position, s.name FROM events e JOIN streams s ON s.id=e.stream_id WHERE e.id=?");
+                st.bind(1, ne.id);
+                if (st.step())
+                    throw StoreError(QStringLiteral("cannot append to stream '%1': event id '%2' already exists at position %3 in stream '%4'")
+                                         .arg(stream, ne.id)
+                                         .arg(st.int64(0))
+                                         .arg(st.text(1)));
+            }
+        }
+        throw;
+    }
+}
+
+EventStore::Batch::Batch(EventStore *store)
+    : m_store(store)
+{
+    m_store->d->beginBatch();
+}
+
+EventStore::Batch::Batch(Batch &&other) noexcept
+    : m_store(other.m_store)
+{
+    other.m_store = nullptr;
+}
+
+EventStore::Batch::~Batch()
+{
+    if (m_store)
+        m_store->d->rollbackBatch();
+}
+
+AppendResult EventStore::Batch::append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events)
+{
+    if (!isActive())
+        throw StoreError(QStringLiteral("the write batch is no longer active"));
+    return m_store->d->append(stream, expected, events);
+}
+
+qint64 EventStore::Batch::streamVersion(const QString &stream)
+{
+    if (!isActive())
+        throw StoreError(QStringLiteral("the write batch is no longer active"));
+    const auto *state = m_store->d->findStream(stream);
+    return state ? state->version : -1;
+}
+
+void EventStore::Batch::commit()
+{
+    if (!isActive())
+        throw StoreError(QStringLiteral("the write batch is no longer active"));
+    EventStore *store = std::exchange(m_store, nullptr);
+    store->d->commitBatch();
+}
+
+void EventStore::Batch::rollback()
+{
+    if (m_store)
+        std::exchange(m_store, nullptr)->d->rollbackBatch();
+}
+
+bool EventStore::Batch::isActive() const
+{
+    return m_store && m_store->d->inBatch;
+}
+
+EventStore::Batch EventStore::beginBatch()
+{
+    return Batch(this);
+}
+
+AppendResult EventStore::append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events)
+{
+    Batch batch = beginBatch();
+    AppendResult result = batch.append(stream, expected, events);
+    if (result.appended > 0)
+        batch.commit();
+    else
+        batch.rollback();
+    return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+std::optional<qint64> EventStore::Private::lookupId(const char *sql, const QString &name) const
+{
+    SqliteStatement st(*db, sql);
+    st.bind(1, name);
+    if (st.step())
+        return st.int64(0);
+    return std::nullopt;
+}
+
+const QString &EventStore::Private::streamName(qint64 id) const
+{
+    auto it = streamNames.constFind(id);
+    if (it != streamNames.constEnd())
+        return *it;
+    selectStreamName.bind(1, id);
+    QString name = selectStreamName.step() ? selectStreamName.text(0) : QString();
+    selectStreamName.reset();
+    return *streamNames.insert(id, name);
+}
+
+const QString &EventStore::Private::typeName(qint64 id) const
+{
+    auto it = typeNames.constFind(id);
+    if (it != typeNames.constEnd())
+        return *it;
+    selectTypeName.bind(1, id);
+    QString name = selectTypeName.step() ? selectTypeName.text(0) : QString();
+    selectTypeName.reset();
+    return *typeNames.insert(id, name);
+}
+
+Event EventStore::Private::rowToEvent(const SqliteStatement &st) const
+{
+    Event e;
+    e.position = st.int64(0);
+    e.stream = streamName(st.int64(1));
+    e.version = st.int64(2);
+    e.id = st.text(3);
+    e.type = typeName(st.int64(4));
+    e.timeMs = st.int64(5);
+    e.dataIsJson = st.int64(6) != 0;
+    e.data = st.bytes(7);
+    e.metadata = st.bytes(8);
+    e.hash = st.bytes(9);
+    return e;
+}
+
+bool EventStore::Private::buildWhere(const EventQuery &q, QByteArray &where,
+                                     std::vector<std::function<void(SqliteStatement &, int &)>> &binds) const
+{
+    where = "1";
+    if (!q.stream.isEmpty()) {
+        const auto id = lookupId("SELECT id FROM streams WHERE name=?", q.stream);
+        if (!id)
+            return false;
+        where += " AND stream_id=?";
+        binds.push_back([v = *id](SqliteStatement &st, int &i) { st.bind(i++, v); });
+    }
+    if (!q.category.isEmpty()) {
+        const auto id = lookupId("SELECT id FROM categories WHERE name=?", q.category);
+        if (!id)
+            return false;
+        where += " AND category_id=?";
+        binds.push_back([v = *id](SqliteStatement &st, int &i) { st.bind(i++, v); });
+    }
+    if (!q.types.isEmpty()) {
+        QByteArray list;
+        for (const QString &t : q.types) {
+            if (const auto id = lookupId("SELECT id FROM event_types WHERE name=?", t)) {
+                if (!list.isEmpty())
+                    list += ',';
+                list += QByteArray::number(*id);
+            }
+        }
+        if (list.isEmpty())
+            return false;
+        where += " AND type_id IN (" + list + ')';
+    }
+    if (!q.streamGlob.isEmpty()) {
+        where += " AND stream_id IN (SELECT id FROM streams WHERE name GLOB ?)";
+        binds.push_back([v = q.streamGlob](SqliteStatement &st, int &i) { st.bind(i++, v); });
+    }
+    if (q.sinceMs) {
+        where += " AND time>=?";
+        binds.push_back([v = *q.sinceMs](SqliteStatement &st, int &i) { st.bind(i++, v); });
+    }
+    if (q.untilMs) {
+        where += " AND time<?";
+        binds.push_back([v = *q.untilMs](SqliteStatement &st, int &i) { st.bind(i++, v); });
+    }
+    return true;
+}
+
+void EventStore::forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const
+{
+    QByteArray where;
+    std::vector<std::function<void(SqliteStatement &, int &)>> binds;
+    if (!d->buildWhere(query, where, binds))
+        return;
+    // Keyset paging: each page continues strictly after the previous page's last position.
+    const QByteArray sql = "SELECT " + QByteArray(kEventColumns) + " FROM events WHERE " + where
+                           + (query.backward ? " AND position<=? AND position>=? ORDER BY position DESC LIMIT ?"
+                                             : " AND position>=? AND position<=? ORDER BY position LIMIT ?");
+    SqliteStatement st(*d->db, sql);
+    qint64 low = query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1);
+    qint64 high = query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
+                                 : query.toPosition.value_or(std::numeric_limits<qint64>::max());
+    qint64 remaining = query.limit < 0 ? std::numeric_limits<qint64>::max() : query.limit;
+    while (remaining > 0 && low <= high) {
+        int i = 1;
+        for (const auto &b : binds)
+            b(st, i);
+        st.bind(i++, query.backward ? high : low);
+        st.bind(i++, query.backward ? low : high);
+        const qint64 page = std::min(remaining, kPageSize);
+        st.bind(i++, page);
+        qint64 rows = 0;
+        qint64 last = 0;
+        while (st.step()) {
+            const Event e = d->rowToEvent(st);
+            last = e.position;
+            ++rows;
+            --remaining;
+            if (!fn(e)) {
+                st.reset();
+                return;
+            }
+        }
+        st.reset();
+        if (rows < page)
+            break;
+        if (query.backward)
+            high = last - 1;
+        else
+            low = last + 1;
+    }
+}
+
+std::vector<Event> EventStore::read(const EventQuery &query) const
+{
+    std::vector<Event> out;
+    forEach(query, [&](const Event &e) {
+        out.push_back(e);
+        return true;
+    });
+    return out;
+}
+
+qint64 EventStore::count(const EventQuery &query) const
+{
+    const bool positionsOnly = query.stream.isEmpty() && query.category.isEmpty() && query.types.isEmpty()
+                               && query.streamGlob.isEmpty() && !query.sinceMs && !query.untilMs;
+    qint64 n = 0;
+    if (positionsOnly) {
+        // Positions are contiguous in the embedded store: no row is ever deleted.
+        const qint64 head = headPosition();
+        qint64 low = query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1);
+        qint64 high = query.backward ? query.fromPosition.value_or(head) : query.toPosition.value_or(head);
+        n = std::max<qint64>(0, std::min(high, head) - std::max<qint64>(low, 1) + 1);
+    } else {
+        QByteArray where;
+        std::vector<std::function<void(SqliteStatement &, int &)>> binds;
+        if (!d->buildWhere(query, where, binds))
+            return 0;
+        const QByteArray sql = "SELECT count(*) FROM events WHERE " + where + " AND position>=? AND position<=?";
+        SqliteStatement st(*d->db, sql);
+        int i = 1;
+        for (const auto &b : binds)
+            b(st, i);
+        st.bind(i++, query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1));
+        st.bind(i++, query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
+                                    : query.toPosition.value_or(std::numeric_limits<qint64>::max()));
+        if (st.step())
+            n = st.int64(0);
+    }
+    return query.limit < 0 ? n : std::min(n, query.limit);
+}
+
+std::optional<Event> EventStore::eventAt(qint64 position) const
+{
+    SqliteStatement st(*d->db, "SELECT " + QByteArray(kEventColumns) + " FROM events WHERE position=?");
+    st.bind(1, position);
+    if (st.step())
+        return d->rowToEvent(st);
+    return std::nullopt;
+}
+
+std::optional<Event> EventStore::eventById(const QString &id) const
+{
+    SqliteStatement st(*d->db, "SELECT " + QByteArray(kEventColumns) + " FROM events WHERE id=?");
+    st.bind(1, id);
+    if (st.step())
+        return d->rowToEvent(st);
+    return std::nullopt;
+}
+
+std::vector<Event> EventStore::readStream(const QString &stream, qint64 fromVersion, qint64 maxCount, bool backward) const
+{
+    std::vector<Event> out;
+    const auto id = d->lookupId("SELECT id FROM streams WHERE name=?", stream);
+    if (!id || maxCount == 0)
+        return out;
+    SqliteStatement st(*d->db, "SELECT " + QByteArray(kEventColumns)
+                                   + (backward ? " FROM events WHERE stream_id=? AND version<=? ORDER BY version DESC LIMIT ?"
+                                               : " FROM events WHERE stream_id=? AND version>=? ORDER BY version LIMIT ?"));
+    st.bind(1, *id);
+    st.bind(2, backward && fromVersion < 0 ? std::numeric_limits<qint64>::max() : fromVersion);
+    st.bind(3, maxCount < 0 ? std::numeric_limits<qint64>::max() : maxCount);
+    while (st.step())
+        out.push_back(d->rowToEvent(st));
+    return out;
+}
+
+qint64 EventStore::streamVersion(const QString &stream) const
+{
+    SqliteStatement st(*d->db, "SELECT version FROM streams WHERE name=?");
+    st.bind(1, stream);
+    return st.step() ? st.int64(0) : -1;
+}
+
+qint64 EventStore::headPosition() const
+{
+    SqliteStatement st(*d->db, "SELECT max(position) FROM events");
+    return st.step() ? st.int64(0) : 0;
+}
+
+std::vector<StreamInfo> EventStore::streams(const QString &category, const QString &glob) const
+{
+    QByteArray sql = "SELECT s.name, c.name, s.version, s.last_position, s.last_time FROM streams s"
+                     " JOIN categories c ON c.id=s.category_id WHERE s.version>=0";
+    if (!category.isEmpty())
+        sql += " AND c.name=?";
+    if (!glob.isEmpty())
+        sql += " AND s.name GLOB ?";
+    sql += " ORDER BY s.name";
+    SqliteStatement st(*d->db, sql);
+    int i = 1;
+    if (!category.isEmpty())
+        st.bind(i++, category);
+    if (!glob.isEmpty())
+        st.bind(i++, glob);
+    std::vector<StreamInfo> out;
+    while (st.step()) {
+        StreamInfo s;
+        s.name = st.text(0);
+        s.category = st.text(1);
+        s.version = st.int64(2);
+        s.lastPosition = st.int64(3);
+        s.lastTimeMs = st.int64(4);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+StoreInfo EventStore::info() const
+{
+    StoreInfo info;
+    SqliteDb &db = *d->db;
+    // One read transaction so that every figure describes the same moment.
+    db.exec("BEGIN");
+    try {
+        SqliteStatement head(db, "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
+        if (head.step()) {
+            info.headPosition = head.int64(0);
+            info.headHash = head.bytes(1);
+        }
+        info.events = info.headPosition;
+        SqliteStatement streams(db, "SELECT count(*) FROM streams WHERE version>=0");
+        if (streams.step())
+            info.streams = streams.int64(0);
+        SqliteStatement cats(db, "SELECT c.name, sum(s.version+1) FROM streams s JOIN categories c ON c.id=s.category_id"
+                                 " WHERE s.version>=0 GROUP BY c.name");
+        while (cats.step())
+            info.categories.insert(cats.text(0), cats.int64(1));
+        SqliteStatement types(db, "SELECT name, count FROM event_types WHERE count>0");
+        while (types.step())
+            info.types.insert(types.text(0), types.int64(1));
+        SqliteStatement times(db, "SELECT min(time), max(time) FROM events");
+        if (times.step() && !times.isNull(0)) {
+            info.firstTimeMs = times.int64(0);
+            info.lastTimeMs = times.int64(1);
+        }
+    } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+    }
+    db.exec("COMMIT");
+    return info;
+}
+
+VerifyResult EventStore::verify(const ProgressFn &progress) const
+{
+    VerifyResult r;
+    SqliteDb &db = *d->db;
+    db.exec("BEGIN");
+    struct EndRead
+    {
+        SqliteDb &db;
+        ~EndRead()
+        {
+            try {
+                db.exec("COMMIT");
+            } catch (const StoreError &) {
+            }
+        }
+    } endRead{db};
+    const qint64 total = headPosition();
+    SqliteStatement st(db, "SELECT " + QByteArray(kEventColumns) + " FROM events ORDER BY position");
+    QByteArray previous = hashchain::genesis();
+    qint64 expectedPosition = 1;
+    QHash<qint64, qint64> versions; // stream id -> last version seen
+    auto fail = [&](qint64 position, const QString &message) {
+        r.ok = false;
+        r.firstBadPosition = position;
+        r.message = message;
+        return r;
+    };
+    while (st.step()) {
+        const Event e = d->rowToEvent(st);
+        if (e.position != expectedPosition)
+            return fail(expectedPosition, QStringLiteral("position %1 is missing (next stored position is %2)").arg(expectedPosition).arg(e.position));
+        const qint64 streamId = st.int64(1);
+        const qint64 expectedVersion = versions.value(streamId, -1) + 1;
+        if (e.version != expectedVersion)
+            return fail(e.position, QStringLiteral("position %1: stream '%2' has version %3 where %4 was expected")
+                                        .arg(e.position).arg(e.stream).arg(e.version).arg(expectedVersion));
+        versions.insert(streamId, e.version);
+        const QByteArray h = hashchain::eventHash(previous, e);
+        if (h != e.hash)
+            return fail(e.position, QStringLiteral("position %1 does not verify: its hash does not match its content and the previous hash (event %2 in stream '%3')")
+                                        .arg(e.position).arg(e.id, e.stream));
+        previous = h;
+        ++r.checked;
+        ++expectedPosition;
+        if (progress && (r.checked & 0xffff) == 0 && !progress(r.checked, total))
+            return fail(0, QStringLiteral("verification cancelled after %1 events").arg(r.checked));
+    }
+    if (progress)
+        progress(r.checked, total);
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions
+
+Subscription::~Subscription()
+{
+    stop();
+}
+
+void Subscription::stop()
+{
+    m_stop = true;
+    if (m_shared)
+        m_shared->wakeAll();
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+QString Subscription::error() const
+{
+    std::lock_guard lock(m_errorMutex);
+    return m_error;
+}
+
+void Subscription::setError(const QString &message)
+{
+    std::lock_guard lock(m_errorMutex);
+    m_error = message;
+}
+
+std::unique_ptr<Subscription> EventStore::subscribe(qint64 afterPosition, std::function<void(const Event &)> onEvent,
+                                                    std::function<void()> onCaughtUp, const EventQuery &filter) const
+{
+    std::unique_ptr<Subscription> sub(new Subscription());
+    sub->m_shared = d->shared;
+    sub->m_lastPosition = afterPosition;
+    // The reading connection is opened here so that open errors reach the caller.
+    std::shared_ptr<EventStore> reader = openAnother(OpenMode::ReadOnly);
+    Subscription *s = sub.get();
+    sub->m_thread = std::thread([s, reader, onEvent = std::move(onEvent), onCaughtUp = std::move(onCaughtUp), filter]() {
+        qint64 cursor = s->m_lastPosition;
+        try {
+            while (!s->m_stop) {
+                const quint64 seen = s->m_shared->commitCount();
+                const qint64 head = reader->headPosition();
+                while (cursor < head && !s->m_stop) {
+                    EventQuery page = filter;
+                    page.backward = false;
+                    page.fromPosition = cursor + 1;
+                    page.toPosition = head;
+                    page.limit = kPageSize;
+                    qint64 delivered = 0;
+                    reader->forEach(page, [&](const Event &e) {
+                        if (s->m_stop)
+                            return false;
+                        onEvent(e);
+                        cursor = e.position;
+                        s->m_lastPosition = cursor;
+                        ++delivered;
+                        return true;
+                    });
+                    if (s->m_stop)
+                        break;
+                    if (delivered < kPageSize) {
+                        cursor = head;
+                        s->m_lastPosition = cursor;
+                    }
+                }
+                if (s->m_stop)
+                    break;
+                if (!s->m_live.exchange(true) && onCaughtUp)
+                    onCaughtUp();
+                // Woken by in-process commits; the timeout also picks up other processes' appends.
+                s->m_shared->waitForCommit(seen, std::chrono::milliseconds(200));
+            }
+        } catch (const StoreError &e) {
+            s->setError(e.message());
+        }
+    });
+    return sub;
+}
+
+} // namespace eventlens

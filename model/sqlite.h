@@ -1,1 +1,71 @@
 #pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QtGlobal>
+
+#include <string>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace eventlens {
+
+class SqliteStatement;
+
+// A thin RAII wrapper over one sqlite3 connection. Errors throw StoreError.
+class SqliteDb
+{
+public:
+    SqliteDb(const QString &path, bool readOnly);
+    ~SqliteDb();
+    SqliteDb(const SqliteDb &) = delete;
+    SqliteDb &operator=(const SqliteDb &) = delete;
+
+    sqlite3 *handle() const { return m_db; }
+    void exec(const char *sql);
+    // Throws StoreError with `what` and SQLite's message.
+    [[noreturn]] void fail(const QString &what) const;
+    QString errorMessage() const;
+    bool tableExists(const char *name);
+
+private:
+    sqlite3 *m_db = nullptr;
+};
+
+class SqliteStatement
+{
+public:
+    SqliteStatement() = default;
+    SqliteStatement(SqliteDb &db, const char *sql);
+    SqliteStatement(SqliteDb &db, const QByteArray &sql);
+    ~SqliteStatement();
+    SqliteStatement(SqliteStatement &&other) noexcept;
+    SqliteStatement &operator=(SqliteStatement &&other) noexcept;
+    SqliteStatement(const SqliteStatement &) = delete;
+    SqliteStatement &operator=(const SqliteStatement &) = delete;
+
+    void bind(int index, qint64 value);
+    void bind(int index, const QString &value);
+    void bindText(int index, const QByteArray &utf8);
+    void bindBlob(int index, const QByteArray &value);
+    void bindNull(int index);
+    // true while a row is available; false when done. Throws on error.
+    bool step();
+    // Runs a statement that returns no rows (or ignores them).
+    void run();
+    void reset();
+
+    qint64 int64(int column) const;
+    QString text(int column) const;
+    QByteArray bytes(int column) const;
+    bool isNull(int column) const;
+    int extendedError() const { return m_lastCode; }
+
+private:
+    SqliteDb *m_db = nullptr;
+    sqlite3_stmt *m_stmt = nullptr;
+    int m_lastCode = 0;
+};
+
+} // namespace eventlens

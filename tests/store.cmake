@@ -1,0 +1,2 @@
+eventlens_add_test(tst_eventstore SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_eventstore.cpp LIBS eventlens_model)
+eventlens_add_test(tst_modelutil SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_modelutil.cpp LIBS eventlens_model)

@@ -1,0 +1,720 @@
+// Acceptance suite of the embedded event store, in the spirit of public event-store acceptance
+// suites: append with each expected version, idempotency, reads of streams and of the log with
+// every filter, concurrency, subscriptions, the hash chain, read-only opening and crash safety.
+
+#include "eventstore.h"
+#include "hashchain.h"
+#include "subscription.h"
+#include "timeutil.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace eventlens;
+
+namespace {
+
+NewEvent ev(const QString &type, const QByteArray &data = QByteArrayLiteral("{}"), const QString &id = {})
+{
+    NewEvent e;
+    e.type = type;
+    e.data = data;
+    e.id = id;
+    return e;
+}
+
+std::vector<NewEvent> evs(int n, const QString &type = QStringLiteral("Happened"), const QString &idPrefix = {})
+{
+    std::vector<NewEvent> out;
+    for (int i = 0; i < n; ++i)
+        out.push_back(ev(type, QByteArray("{\"n\":" + QByteArray::number(i) + '}'),
+                         idPrefix.isEmpty() ? QString() : idPrefix + QString::number(i)));
+    return out;
+}
+
+QByteArray fileDigest(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+void rawExec(const QString &path, const char *sql)
+{
+    sqlite3 *db = nullptr;
+    QCOMPARE(sqlite3_open(path.toUtf8().constData(), &db), SQLITE_OK);
+    char *err = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    const QString msg = QString::fromUtf8(err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+    QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
+}
+
+std::vector<qint64> positions(const std::vector<Event> &events)
+{
+    std::vector<qint64> out;
+    for (const Event &e : events)
+        out.push_back(e.position);
+    return out;
+}
+
+// Child-process mode for the crash test: commit one batch of 10, then start a batch of
+// `n` events, announce the middle on stdout and wait to be killed before committing.
+int runCrashChild(const QString &path, int n)
+{
+    auto store = EventStore::open(path);
+    store->append(QStringLiteral("crash-1"), ExpectedVersion::noStream(), evs(10));
+    auto batch = store->beginBatch();
+    for (int i = 0; i < n; ++i) {
+        batch.append(QStringLiteral("crash-") + QString::number(2 + i % 7), ExpectedVersion::any(), evs(1));
+        if (i == n / 2) {
+            std::fputs("halfway\n", stdout);
+            std::fflush(stdout);
+        }
+    }
+    std::fputs("all-appended\n", stdout);
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::minutes(5));
+    return 0;
+}
+
+} // namespace
+
+class TestEventStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    int m_counter = 0;
+    QString newPath() { return m_dir.filePath(QStringLiteral("store%1.eventlens").arg(++m_counter)); }
+
+private slots:
+    void appendToNewStreamAssignsVersionsAndPositions()
+    {
+        auto store = EventStore::open(newPath());
+        const AppendResult r = store->append(QStringLiteral("account-1"), ExpectedVersion::noStream(), evs(3));
+        QCOMPARE(r.appended, 3);
+        QCOMPARE(r.firstPosition, 1);
+        QCOMPARE(r.lastPosition, 3);
+        QCOMPARE(r.firstVersion, 0);
+        QCOMPARE(r.lastVersion, 2);
+        const AppendResult r2 = store->append(QStringLiteral("order-9"), ExpectedVersion::any(), evs(2));
+        QCOMPARE(r2.firstPosition, 4);
+        QCOMPARE(r2.lastVersion, 1);
+        const auto events = store->readStream(QStringLiteral("account-1"), 0);
+        QCOMPARE(events.size(), size_t(3));
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(events[i].version, i);
+            QCOMPARE(events[i].position, i + 1);
+            QCOMPARE(events[i].stream, QStringLiteral("account-1"));
+            QCOMPARE(events[i].category(), QStringLiteral("account"));
+            QCOMPARE(events[i].data, QByteArray("{\"n\":" + QByteArray::number(i) + '}'));
+            QCOMPARE(events[i].hash.size(), 32);
+            QVERIFY(!QUuid::fromString(events[i].id).isNull());
+        }
+        QCOMPARE(store->streamVersion(QStringLiteral("account-1")), 2);
+        QCOMPARE(store->streamVersion(QStringLiteral("missing-1")), -1);
+        QCOMPARE(store->headPosition(), 5);
+    }
+
+    void fieldsRoundTripThroughReopen()
+    {
+        const QString path = newPath();
+        NewEvent e = ev(QStringLiteral("Deposited"), QByteArrayLiteral("{\"amount\":12.5,\"note\":\"caf\xc3\xa9\"}"),
+                        QStringLiteral("11111111-2222-3333-4444-555555555555"));
+        e.metadata = QByteArrayLiteral("{\"correlationId\":\"c-1\"}");
+        e.timeMs = *timeutil::parseIso(QByteArrayLiteral("2024-02-29T23:59:58.123Z"));
+        NewEvent raw = ev(QStringLiteral("Blob"), QByteArray("\x00\x01\xffraw", 6));
+        raw.dataIsJson = false;
+        {
+            auto store = EventStore::open(path);
+            store->append(QStringLiteral("account-7"), ExpectedVersion::any(), {e, raw});
+        }
+        auto store = EventStore::open(path, EventStore::OpenMode::ReadOnly);
+        const auto events = store->read({});
+        QCOMPARE(events.size(), size_t(2));
+        QCOMPARE(events[0].id, e.id);
+        QCOMPARE(events[0].type, QStringLiteral("Deposited"));
+        QCOMPARE(events[0].data, e.data);
+        QCOMPARE(events[0].metadata, e.metadata);
+        QCOMPARE(timeutil::formatIso(events[0].timeMs), QByteArray("2024-02-29T23:59:58.123Z"));
+        QCOMPARE(events[1].dataIsJson, false);
+        QCOMPARE(events[1].data, raw.data);
+        QCOMPARE(events[1].metadata, QByteArray("{}"));
+        const QByteArray line = events[0].toJsonLine();
+        QCOMPARE(line, QByteArray("{\"position\":1,\"stream\":\"account-7\",\"version\":0,\"id\":\"11111111-2222-3333-4444-555555555555\","
+                                  "\"type\":\"Deposited\",\"data\":{\"amount\":12.5,\"note\":\"caf\xc3\xa9\"},"
+                                  "\"metadata\":{\"correlationId\":\"c-1\"},\"time\":\"2024-02-29T23:59:58.123Z\"}"));
+    }
+
+    void wrongExpectedVersionRaisesAndAppendsNothing()
+    {
+        auto store = EventStore::open(newPath());
+        store->append(QStringLiteral("account-1"), ExpectedVersion::noStream(), evs(2));
+        try {
+            store->append(QStringLiteral("account-1"), ExpectedVersion::exact(5), evs(3));
+            QFAIL("no conflict raised");
+        } catch (const ConcurrencyError &e) {
+            QCOMPARE(e.stream(), QStringLiteral("account-1"));
+            QCOMPARE(e.expected(), QStringLiteral("5"));
+            QCOMPARE(e.actual(), 1);
+            QVERIFY2(e.message().contains(u"account-1") && e.message().contains(u"expected 5") && e.message().contains(u"actual 1"),
+                     qPrintable(e.message()));
+        }
+        QCOMPARE(store->headPosition(), 2);
+        QCOMPARE(store->streamVersion(QStringLiteral("account-1")), 1);
+        // Right expected version works afterwards and positions have no gap.
+        const AppendResult r = store->append(QStringLiteral("account-1"), ExpectedVersion::exact(1), evs(1));
+        QCOMPARE(r.firstPosition, 3);
+        QCOMPARE(store->verify().ok, true);
+    }
+
+    void noStreamAgainstExistingStreamFails()
+    {
+        auto store = EventStore::open(newPath());
+        store->append(QStringLiteral("order-1"), ExpectedVersion::noStream(), evs(1));
+        QVERIFY_THROWS_EXCEPTION(ConcurrencyError, store->append(QStringLiteral("order-1"), ExpectedVersion::noStream(), evs(1)));
+        QVERIFY_THROWS_EXCEPTION(ConcurrencyError, store->append(QStringLiteral("order-1"), ExpectedVersion::exact(-1), evs(1)));
+        QCOMPARE(store->headPosition(), 1);
+    }
+
+    void existsAgainstMissingStreamFails()
+    {
+        auto store = EventStore::open(newPath());
+        try {
+            store->append(QStringLiteral("order-2"), ExpectedVersion::exists(), evs(1));
+            QFAIL("no conflict raised");
+        } catch (const ConcurrencyError &e) {
+            QCOMPARE(e.expected(), QStringLiteral("exists"));
+            QCOMPARE(e.actual(), -1);
+        }
+        QCOMPARE(store->headPosition(), 0);
+        QCOMPARE(store->streams().size(), size_t(0));
+        store->append(QStringLiteral("order-2"), ExpectedVersion::any(), evs(1));
+        QCOMPARE(store->append(QStringLiteral("order-2"), ExpectedVersion::exists(), evs(1)).lastVersion, 1);
+    }
+
+    void idempotentReappend()
+    {
+        auto store = EventStore::open(newPath());
+        const auto batch = evs(3, QStringLiteral("Happened"), QStringLiteral("id-a-"));
+        QCOMPARE(store->append(QStringLiteral("s-1"), ExpectedVersion::noStream(), batch).appended, 3);
+        // Same ids, same expected version: succeeds and appends nothing.
+        AppendResult again = store->append(QStringLiteral("s-1"), ExpectedVersion::noStream(), batch);
+        QVERIFY(again.idempotent);
+        QCOMPARE(again.appended, 0);
+        QCOMPARE(again.lastVersion, 2);
+        const auto next = evs(2, QStringLiteral("Happened"), QStringLiteral("id-b-"));
+        store->append(QStringLiteral("s-1"), ExpectedVersion::exact(2), next);
+        again = store->append(QStringLiteral("s-1"), ExpectedVersion::exact(2), next);
+        QVERIFY(again.idempotent);
+        QCOMPARE(again.firstVersion, 3);
+        // With any: the ids are found in the stream.
+        again = store->append(QStringLiteral("s-1"), ExpectedVersion::any(), next);
+        QVERIFY(again.idempotent);
+        QCOMPARE(store->headPosition(), 5);
+        // A partial overlap is not idempotent: a conflict, nothing appended.
+        std::vector<NewEvent> partial = {next[0], ev(QStringLiteral("Happened"), "{}", QStringLiteral("id-c-0"))};
+        QVERIFY_THROWS_EXCEPTION(ConcurrencyError, store->append(QStringLiteral("s-1"), ExpectedVersion::exact(2), partial));
+        QVERIFY_THROWS_EXCEPTION(StoreError, store->append(QStringLiteral("s-1"), ExpectedVersion::any(), partial));
+        QCOMPARE(store->headPosition(), 5);
+    }
+
+    void duplicateIdInAnotherStreamIsRejected()
+    {
+        auto store = EventStore::open(newPath());
+        store->append(QStringLiteral("a-1"), ExpectedVersion::any(), {ev(QStringLiteral("X"), "{}", QStringLiteral("dup"))});
+        try {
+            store->append(QStringLiteral("b-1"), ExpectedVersion::any(),
+                          {ev(QStringLiteral("X"), "{}", QStringLiteral("fresh")), ev(QStringLiteral("Y"), "{}", QStringLiteral("dup"))});
+            QFAIL("duplicate id accepted");
+        } catch (const StoreError &e) {
+            QVERIFY2(e.message().contains(u"'dup'") && e.message().contains(u"position 1") && e.message().contains(u"'a-1'"),
+                     qPrintable(e.message()));
+        }
+        QCOMPARE(store->headPosition(), 1);
+        QCOMPARE(store->streamVersion(QStringLiteral("b-1")), -1);
+        QVERIFY(store->streams().size() == 1);
+        const StoreInfo info = store->info();
+        QCOMPARE(info.types.value(QStringLiteral("X")), 1);
+        QVERIFY(!info.types.contains(QStringLiteral("Y")));
+        QVERIFY(store->verify().ok);
+    }
+
+    void readingStreams()
+    {
+        auto store = EventStore::open(newPath());
+        store->append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(10));
+        store->append(QStringLiteral("t-1"), ExpectedVersion::any(), evs(3));
+        auto fwd = store->readStream(QStringLiteral("s-1"), 4, 3);
+        QCOMPARE(fwd.size(), size_t(3));
+        QCOMPARE(fwd[0].version, 4);
+        QCOMPARE(fwd[2].version, 6);
+        auto back = store->readStream(QStringLiteral("s-1"), 4, 10, true);
+        QCOMPARE(back.size(), size_t(5));
+        QCOMPARE(back[0].version, 4);
+        QCOMPARE(back[4].version, 0);
+        auto fromEnd = store->readStream(QStringLiteral("s-1"), -1, 2, true);
+        QCOMPARE(fromEnd.size(), size_t(2));
+        QCOMPARE(fromEnd[0].version, 9);
+        // Reading past the end and a missing stream give nothing, not an error.
+        QVERIFY(store->readStream(QStringLiteral("s-1"), 10).empty());
+        QVERIFY(store->readStream(QStringLiteral("s-1"), 1000, 5).empty());
+        QVERIFY(store->readStream(QStringLiteral("nope-1"), 0).empty());
+        QVERIFY(store->readStream(QStringLiteral("nope-1"), 0, 10, true).empty());
+    }
+
+    void readingTheLogWithFilters()
+    {
+        auto store = EventStore::open(newPath());
+        // 3 categories, 3 types, times one minute apart, enough events to cross several pages.
+        const qint64 t0 = *timeutil::parseIso(QByteArrayLiteral("2025-01-01T00:00:00Z"));
+        auto batch = store->beginBatch();
+        const QStringList types = {QStringLiteral("Opened"), QStringLiteral("Deposited"), QStringLiteral("Closed")};
+        const QStringList streams = {QStringLiteral("account-1"), QStringLiteral("account-2"), QStringLiteral("order-1"),
+                                     QStringLiteral("cart-x")};
+        for (int i = 0; i < 4500; ++i) {
+            NewEvent e = ev(types[i % 3]);
+            e.timeMs = t0 + i * 60000;
+            batch.append(streams[i % 4], ExpectedVersion::any(), {e});
+        }
+        batch.commit();
+        QCOMPARE(store->headPosition(), 4500);
+
+        // Whole log forward and backward (crosses pages).
+        auto all = store->read({});
+        QCOMPARE(all.size(), size_t(4500));
+        for (size_t i = 0; i < all.size(); ++i)
+            QCOMPARE(all[i].position, qint64(i + 1));
+        EventQuery q;
+        q.backward = true;
+        auto rev = store->read(q);
+        QCOMPARE(rev.size(), size_t(4500));
+        QCOMPARE(rev.front().position, 4500);
+        QCOMPARE(rev.back().position, 1);
+
+        // From / to / limit, both directions.
+        q = {};
+        q.fromPosition = 100;
+        q.limit = 5;
+        QCOMPARE(positions(store->read(q)), (std::vector<qint64>{100, 101, 102, 103, 104}));
+        q.backward = true;
+        QCOMPARE(positions(store->read(q)), (std::vector<qint64>{100, 99, 98, 97, 96}));
+        q = {};
+        q.fromPosition = 4498;
+        q.limit = 10;
+        QCOMPARE(positions(store->read(q)), (std::vector<qint64>{4498, 4499, 4500}));
+        q = {};
+        q.fromPosition = 5000;
+        QVERIFY(store->read(q).empty()); // past the end
+        q = {};
+        q.fromPosition = 10;
+        q.toPosition = 12;
+        QCOMPARE(positions(store->read(q)), (std::vector<qint64>{10, 11, 12}));
+        QCOMPARE(store->count(q), 3);
+
+        // Category.
+        q = {};
+        q.category = QStringLiteral("account");
+        auto acc = store->read(q);
+        QCOMPARE(acc.size(), size_t(2250));
+        for (const Event &e : acc)
+            QVERIFY(e.stream.startsWith(u"account-"));
+        QCOMPARE(store->count(q), 2250);
+        q.backward = true;
+        q.limit = 3;
+        QCOMPARE(positions(store->read(q)), (std::vector<qint64>{4498, 4497, 4494}));
+        q = {};
+        q.category = QStringLiteral("nothing");
+        QVERIFY(store->read(q).empty());
+        QCOMPARE(store->count(q), 0);
+
+        // Several types.
+        q = {};
+        q.types = {QStringLiteral("Opened"), QStringLiteral("Closed")};
+        auto typed = store->read(q);
+        QCOMPARE(typed.size(), size_t(3000));
+        for (const Event &e : typed)
+            QVERIFY(e.type != u"Deposited");
+        q.types.append(QStringLiteral("Unknown"));
+        QCOMPARE(store->count(q), 3000);
+        q.types = {QStringLiteral("Unknown")};
+        QCOMPARE(store->count(q), 0);
+
+        // Exact stream and stream glob.
+        q = {};
+        q.stream = QStringLiteral("order-1");
+        QCOMPARE(store->count(q), 1125);
+        q = {};
+        q.streamGlob = QStringLiteral("*-1");
+        auto globbed = store->read(q);
+        QCOMPARE(globbed.size(), size_t(2250));
+        for (const Event &e : globbed)
+            QVERIFY(e.stream == u"account-1" || e.stream == u"order-1");
+        q.backward = true;
+        q.limit = 2;
+        QCOMPARE(positions(store->read(q)), (std::vector<qint64>{4499, 4497}));
+
+        // Time range: [since, until).
+        q = {};
+        q.sinceMs = t0 + 10 * 60000;
+        q.untilMs = t0 + 20 * 60000;
+        QCOMPARE(positions(store->read(q)).front(), 11);
+        QCOMPARE(store->count(q), 10);
+        q.backward = true;
+        QCOMPARE(positions(store->read(q)).front(), 20);
+
+        // Filters combine.
+        q = {};
+        q.category = QStringLiteral("account");
+        q.types = {QStringLiteral("Deposited")};
+        q.sinceMs = t0;
+        q.untilMs = t0 + 12 * 60000;
+        // positions 1..12 with i%4 in {0,1} (account) and i%3 == 1 (Deposited): i = 1, 4 -> positions 2, 5
+        QCOMPARE(positions(store->read(q)), (std::vector<qint64>{2, 5}));
+
+        // forEach stops when asked.
+        int seen = 0;
+        store->forEach({}, [&](const Event &) { return ++seen < 7; });
+        QCOMPARE(seen, 7);
+    }
+
+    void storeInfoAndStreams()
+    {
+        auto store = EventStore::open(newPath());
+        QCOMPARE(store->info().events, 0);
+        QVERIFY(!store->info().firstTimeMs);
+        NewEvent a = ev(QStringLiteral("Opened"));
+        a.timeMs = 1000;
+        NewEvent b = ev(QStringLiteral("Deposited"));
+        b.timeMs = 5000;
+        store->append(QStringLiteral("account-1"), ExpectedVersion::any(), {a, b});
+        store->append(QStringLiteral("account-2"), ExpectedVersion::any(), {a});
+        store->append(QStringLiteral("order-1"), ExpectedVersion::any(), {b});
+        const StoreInfo info = store->info();
+        QCOMPARE(info.events, 4);
+        QCOMPARE(info.streams, 3);
+        QCOMPARE(info.categories.value(QStringLiteral("account")), 3);
+        QCOMPARE(info.categories.value(QStringLiteral("order")), 1);
+        QCOMPARE(info.types.value(QStringLiteral("Opened")), 2);
+        QCOMPARE(info.types.value(QStringLiteral("Deposited")), 2);
+        QCOMPARE(*info.firstTimeMs, 1000);
+        QCOMPARE(*info.lastTimeMs, 5000);
+        QCOMPARE(info.headHash, store->eventAt(4)->hash);
+        const auto accounts = store->streams(QStringLiteral("account"));
+        QCOMPARE(accounts.size(), size_t(2));
+        QCOMPARE(accounts[0].name, QStringLiteral("account-1"));
+        QCOMPARE(accounts[0].count(), 2);
+        QCOMPARE(accounts[0].lastPosition, 2);
+        QCOMPARE(store->streams({}, QStringLiteral("*-1")).size(), size_t(2));
+        QCOMPARE(store->eventById(store->eventAt(3)->id)->position, 3);
+        QVERIFY(!store->eventById(QStringLiteral("none")));
+    }
+
+    void eventsAreAppendOnly()
+    {
+        const QString path = newPath();
+        {
+            auto store = EventStore::open(path);
+            store->append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(2));
+        }
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &db), SQLITE_OK);
+        char *err = nullptr;
+        QVERIFY(sqlite3_exec(db, "UPDATE events SET data='{}' WHERE position=1", nullptr, nullptr, &err) != SQLITE_OK);
+        QVERIFY(QByteArray(err).contains("append-only"));
+        sqlite3_free(err);
+        QVERIFY(sqlite3_exec(db, "DELETE FROM events", nullptr, nullptr, &err) != SQLITE_OK);
+        QVERIFY(QByteArray(err).contains("append-only"));
+        sqlite3_free(err);
+        sqlite3_close(db);
+        QCOMPARE(EventStore::open(path)->headPosition(), 2);
+    }
+
+    void hashChainDetectsTampering()
+    {
+        const QString path = newPath();
+        {
+            auto store = EventStore::open(path);
+            for (int i = 0; i < 20; ++i)
+                store->append(QStringLiteral("s-") + QString::number(i % 3), ExpectedVersion::any(), evs(1));
+            const VerifyResult ok = store->verify();
+            QVERIFY(ok.ok);
+            QCOMPARE(ok.checked, 20);
+            // Each hash chains to the previous one.
+            const auto all = store->read({});
+            QCOMPARE(all[0].hash, hashchain::eventHash(hashchain::genesis(), all[0]));
+            QCOMPARE(all[7].hash, hashchain::eventHash(all[6].hash, all[7]));
+        }
+        rawExec(path, "DROP TRIGGER events_no_update; UPDATE events SET data='{\"n\":999}' WHERE position=13");
+        auto store = EventStore::open(path, EventStore::OpenMode::ReadOnly);
+        const VerifyResult bad = store->verify();
+        QVERIFY(!bad.ok);
+        QCOMPARE(bad.firstBadPosition, 13);
+        QVERIFY2(bad.message.contains(u"position 13"), qPrintable(bad.message));
+        QCOMPARE(bad.checked, 12);
+    }
+
+    void verifyReportsProgressAndCancel()
+    {
+        auto store = EventStore::open(newPath());
+        auto batch = store->beginBatch();
+        for (int i = 0; i < 70000; ++i)
+            batch.append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(1));
+        batch.commit();
+        qint64 lastDone = 0;
+        QVERIFY(store->verify([&](qint64 done, qint64 total) {
+                         lastDone = done;
+                         return total == 70000;
+                     })
+                    .ok);
+        QCOMPARE(lastDone, 70000);
+        const VerifyResult cancelled = store->verify([](qint64, qint64) { return false; });
+        QVERIFY(!cancelled.ok);
+        QVERIFY(cancelled.message.contains(u"cancelled"));
+    }
+
+    void readOnlyModeNeverWrites()
+    {
+        const QString path = newPath();
+        {
+            auto store = EventStore::open(path);
+            store->append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(3));
+        }
+        const QByteArray before = fileDigest(path);
+        {
+            auto store = EventStore::open(path, EventStore::OpenMode::ReadOnly);
+            QVERIFY(store->isReadOnly());
+            QCOMPARE(store->read({}).size(), size_t(3));
+            store->info();
+            store->verify();
+            QVERIFY_THROWS_EXCEPTION(StoreError, store->append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(1)));
+            QVERIFY_THROWS_EXCEPTION(StoreError, store->beginBatch());
+        }
+        QCOMPARE(fileDigest(path), before);
+        // Missing files are not created in read-only mode.
+        const QString missing = m_dir.filePath(QStringLiteral("missing.eventlens"));
+        QVERIFY_THROWS_EXCEPTION(StoreError, EventStore::open(missing, EventStore::OpenMode::ReadOnly));
+        QVERIFY(!QFile::exists(missing));
+    }
+
+    void refusesForeignAndGarbageFiles()
+    {
+        const QString foreign = m_dir.filePath(QStringLiteral("foreign.sqlite"));
+        rawExec(foreign, "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users(name) VALUES('x')");
+        const QByteArray before = fileDigest(foreign);
+        try {
+            EventStore::open(foreign);
+            QFAIL("foreign database accepted");
+        } catch (const StoreError &e) {
+            QVERIFY2(e.message().contains(u"not an eventlens store"), qPrintable(e.message()));
+        }
+        QCOMPARE(fileDigest(foreign), before);
+
+        const QString garbage = m_dir.filePath(QStringLiteral("garbage.bin"));
+        QFile g(garbage);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        QByteArray junk;
+        for (int i = 0; i < 8192; ++i)
+            junk.append(static_cast<char>((i * 7919) & 0xff));
+        g.write(junk);
+        g.close();
+        QVERIFY_THROWS_EXCEPTION(StoreError, EventStore::open(garbage));
+        QVERIFY_THROWS_EXCEPTION(StoreError, EventStore::open(garbage, EventStore::OpenMode::ReadOnly));
+        QCOMPARE(fileDigest(garbage), QCryptographicHash::hash(junk, QCryptographicHash::Sha256));
+    }
+
+    void failedAppendInsideBatchLeavesBatchIntact()
+    {
+        auto store = EventStore::open(newPath());
+        store->append(QStringLiteral("s-1"), ExpectedVersion::any(), {ev(QStringLiteral("A"), "{}", QStringLiteral("taken"))});
+        {
+            auto batch = store->beginBatch();
+            batch.append(QStringLiteral("s-2"), ExpectedVersion::noStream(), evs(2));
+            // Duplicate id in the second event: the whole call is undone, the batch goes on.
+            QVERIFY_THROWS_EXCEPTION(StoreError, batch.append(QStringLiteral("new-1"), ExpectedVersion::any(),
+                                                              {ev(QStringLiteral("NewType")), ev(QStringLiteral("B"), "{}", QStringLiteral("taken"))}));
+            QCOMPARE(batch.streamVersion(QStringLiteral("new-1")), -1);
+            QVERIFY_THROWS_EXCEPTION(ConcurrencyError, batch.append(QStringLiteral("s-2"), ExpectedVersion::exact(0), evs(1)));
+            QCOMPARE(batch.append(QStringLiteral("s-2"), ExpectedVersion::exact(1), evs(1)).firstPosition, 4);
+            batch.commit();
+        }
+        QCOMPARE(store->headPosition(), 4);
+        QCOMPARE(store->streamVersion(QStringLiteral("s-2")), 2);
+        QCOMPARE(store->streamVersion(QStringLiteral("new-1")), -1);
+        QVERIFY(!store->info().types.contains(QStringLiteral("NewType")));
+        QVERIFY(store->verify().ok);
+        {
+            auto batch = store->beginBatch();
+            batch.append(QStringLiteral("s-3"), ExpectedVersion::any(), evs(5));
+            // Destroyed without commit: rolled back.
+        }
+        QCOMPARE(store->headPosition(), 4);
+        QCOMPARE(store->streamVersion(QStringLiteral("s-3")), -1);
+    }
+
+    void concurrentAppendersLoseAndDuplicateNothing()
+    {
+        auto store = EventStore::open(newPath());
+        constexpr int threads = 8;
+        constexpr int perThread = 60;
+        std::atomic<int> conflicts{0};
+        std::vector<std::thread> workers;
+        std::mutex errorsMutex;
+        QStringList errors;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                try {
+                    auto conn = store->openAnother(EventStore::OpenMode::ReadWrite);
+                    for (int i = 0; i < perThread; ++i) {
+                        NewEvent e = ev(QStringLiteral("Counted"), QByteArray("{\"t\":" + QByteArray::number(t) + ",\"i\":" + QByteArray::number(i) + '}'),
+                                        QStringLiteral("t%1-%2").arg(t).arg(i));
+                        // Half the threads use optimistic concurrency with retries, half use any.
+                        if (t % 2 == 0) {
+                            for (;;) {
+                                const qint64 v = conn->streamVersion(QStringLiteral("counter-1"));
+                                try {
+                                    conn->append(QStringLiteral("counter-1"), ExpectedVersion::exact(v), {e});
+                                    break;
+                                } catch (const ConcurrencyError &) {
+                                    ++conflicts;
+                                }
+                            }
+                        } else {
+                            conn->append(QStringLiteral("counter-1"), ExpectedVersion::any(), {e});
+                        }
+                    }
+                } catch (const StoreError &e) {
+                    std::lock_guard lock(errorsMutex);
+                    errors << e.message();
+                }
+            });
+        }
+        for (auto &w : workers)
+            w.join();
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(u'\n')));
+        const auto events = store->readStream(QStringLiteral("counter-1"), 0);
+        QCOMPARE(events.size(), size_t(threads * perThread));
+        std::set<QString> ids;
+        for (size_t i = 0; i < events.size(); ++i) {
+            QCOMPARE(events[i].version, qint64(i));
+            ids.insert(events[i].id);
+        }
+        QCOMPARE(ids.size(), size_t(threads * perThread));
+        QVERIFY(store->verify().ok);
+        qInfo("optimistic conflicts retried: %d", conflicts.load());
+    }
+
+    void catchUpSubscriptionThenLive()
+    {
+        auto store = EventStore::open(newPath());
+        store->append(QStringLiteral("account-1"), ExpectedVersion::any(), evs(2500));
+        store->append(QStringLiteral("order-1"), ExpectedVersion::any(), evs(10));
+
+        std::mutex m;
+        std::vector<qint64> seen;
+        std::atomic<qint64> caughtUpAt{-1};
+        auto sub = store->subscribe(
+            100,
+            [&](const Event &e) {
+                std::lock_guard lock(m);
+                seen.push_back(e.position);
+            },
+            [&] {
+                std::lock_guard lock(m);
+                caughtUpAt = static_cast<qint64>(seen.size());
+            });
+        QTRY_VERIFY_WITH_TIMEOUT(sub->isLive(), 20000);
+        QCOMPARE(caughtUpAt.load(), 2410);
+
+        // Live appends from another thread's connection arrive in order.
+        std::thread writer([&] {
+            auto conn = store->openAnother(EventStore::OpenMode::ReadWrite);
+            for (int i = 0; i < 30; ++i)
+                conn->append(QStringLiteral("order-2"), ExpectedVersion::any(), evs(1));
+        });
+        writer.join();
+        QTRY_COMPARE_WITH_TIMEOUT(sub->lastPosition(), 2540, 20000);
+        sub->stop();
+        std::lock_guard lock(m);
+        QCOMPARE(seen.size(), size_t(2440));
+        for (size_t i = 0; i < seen.size(); ++i)
+            QCOMPARE(seen[i], qint64(101 + i));
+        QVERIFY(sub->error().isEmpty());
+    }
+
+    void filteredSubscription()
+    {
+        auto store = EventStore::open(newPath());
+        std::mutex m;
+        QStringList streams;
+        EventQuery filter;
+        filter.category = QStringLiteral("order");
+        store->append(QStringLiteral("order-1"), ExpectedVersion::any(), evs(1));
+        auto sub = store->subscribe(
+            0,
+            [&](const Event &e) {
+                std::lock_guard lock(m);
+                streams << e.stream;
+            },
+            {}, filter);
+        QTRY_VERIFY_WITH_TIMEOUT(sub->isLive(), 20000);
+        store->append(QStringLiteral("account-1"), ExpectedVersion::any(), evs(2));
+        store->append(QStringLiteral("order-2"), ExpectedVersion::any(), evs(1));
+        QTRY_COMPARE_WITH_TIMEOUT(sub->lastPosition(), 4, 20000);
+        sub.reset();
+        QCOMPARE(streams, (QStringList{QStringLiteral("order-1"), QStringLiteral("order-2")}));
+    }
+
+    void processKilledMidBatchLeavesNoPartialBatch()
+    {
+        const QString path = newPath();
+        QProcess child;
+        child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--crash-child"), path, QStringLiteral("20000")});
+        QVERIFY(child.waitForStarted(30000));
+        QByteArray out;
+        while (!out.contains("halfway") && child.state() == QProcess::Running) {
+            if (child.waitForReadyRead(60000))
+                out += child.readAllStandardOutput();
+        }
+        QVERIFY2(out.contains("halfway"), out.constData());
+        child.kill(); // SIGKILL: no destructor, no rollback, no cleanup
+        QVERIFY(child.waitForFinished(30000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+
+        auto store = EventStore::open(path);
+        // Only the committed first batch survives; the store is consistent and writable.
+        QCOMPARE(store->headPosition(), 10);
+        QCOMPARE(store->streams().size(), size_t(1));
+        QCOMPARE(store->info().types.value(QStringLiteral("Happened")), 10);
+        QVERIFY(store->verify().ok);
+        QCOMPARE(store->append(QStringLiteral("crash-2"), ExpectedVersion::noStream(), evs(1)).firstPosition, 11);
+        QVERIFY(store->verify().ok);
+    }
+};
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && qstrcmp(argv[1], "--crash-child") == 0)
+        return runCrashChild(QString::fromLocal8Bit(argv[2]), QByteArray(argv[3]).toInt());
+    QCoreApplication app(argc, argv);
+    TestEventStore test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_eventstore.moc"
