@@ -59,7 +59,10 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE is not allowed'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE is not allowed'); END;
 CREATE VIEW events_view AS
-    SELECT e.position, s.name AS stream, e.version, e.id, t.name AS type,
+    SELECT e.position, s.name AS stream, e.version,
+           CASE WHEN typeof(e.id) = 'blob' THEN lower(substr(hex(e.id), 1, 8) || '-' || substr(hex(e.id), 9, 4) || '-'
+                || substr(hex(e.id), 13, 4) || '-' || substr(hex(e.id), 17, 4) || '-' || substr(hex(e.id), 21)) ELSE e.id END AS id,
+           t.name AS type,
            strftime('%Y-%m-%dT%H:%M:%fZ', e.time / 1000.0, 'unixepoch') AS time,
            CASE WHEN e.is_json THEN CAST(e.data AS TEXT) ELSE e.data END AS data,
            CAST(e.metadata AS TEXT) AS metadata, hex(e.hash) AS hash
@@ -67,6 +70,60 @@ CREATE VIEW events_view AS
 )SQL";
 
 const char *const kEventColumns = "position, stream_id, version, id, type_id, time, is_json, data, metadata, hash";
+
+// Canonical (lowercase, dashed) UUID text is stored as 16 bytes, which keeps the UNIQUE index
+// small and fast; any other id is stored as text.
+bool uuidToBytes(const QByteArray &text, char out[16])
+{
+    if (text.size() != 36)
+        return false;
+    int n = 0;
+    for (int i = 0; i < 36; ++i) {
+        const char c = text[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return false;
+            continue;
+        }
+        int v;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else
+            return false;
+        if (n % 2 == 0)
+            out[n / 2] = static_cast<char>(v << 4);
+        else
+            out[n / 2] = static_cast<char>(out[n / 2] | v);
+        ++n;
+    }
+    return true;
+}
+
+void bindEventId(SqliteStatement &st, int index, const QByteArray &utf8)
+{
+    char raw[16];
+    if (uuidToBytes(utf8, raw))
+        st.bindBlob(index, QByteArray(raw, 16));
+    else
+        st.bindText(index, utf8);
+}
+
+void bindEventId(SqliteStatement &st, int index, const QString &id)
+{
+    bindEventId(st, index, id.toUtf8());
+}
+
+QString columnEventId(const SqliteStatement &st, int column)
+{
+    if (st.isBlob(column)) {
+        const QByteArray raw = st.bytes(column);
+        if (raw.size() == 16)
+            return QUuid::fromRfc4122(raw).toString(QUuid::WithoutBraces);
+    }
+    return st.text(column);
+}
 
 bool isUniqueViolation(int code)
 {
@@ -95,11 +152,17 @@ struct EventStore::Private
         qint64 lastPosition = 0;
         qint64 lastTime = 0;
         bool dirty = false;
+        QByteArray nameUtf8;
+    };
+    struct TypeEntry
+    {
+        qint64 id = 0;
+        QByteArray utf8;
     };
     bool inBatch = false;
     std::unique_lock<std::mutex> writeLock;
     QHash<QString, StreamState> streams;
-    QHash<QString, qint64> typeIds;
+    QHash<QString, TypeEntry> typeIds;
     QHash<QString, qint64> categoryIds;
     QHash<qint64, qint64> typeCountDelta;
     qint64 lastPosition = 0;
@@ -124,7 +187,7 @@ struct EventStore::Private
     // The cached or stored state of a stream; nullptr when it does not exist.
     StreamState *findStream(const QString &stream);
     StreamState &createStream(const QString &stream);
-    qint64 typeId(const QString &type);
+    const TypeEntry &typeEntry(const QString &type);
     qint64 categoryId(const QString &category);
     AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
     std::optional<AppendResult> idempotentResult(const StreamState *state, ExpectedVersion expected,
@@ -237,7 +300,7 @@ bool EventStore::isReadOnly() const
 
 void EventStore::Private::prepareWriteStatements()
 {
-    insertEvent = SqliteStatement(*db, "INSERT INTO events(position, stream_id, version, category_id, type_id, id, time, is_json, data, metadata, hash)"
+    insertEvent = SqliteStatement(*db, "INSERT OR FAIL INTO events(position, stream_id, version, category_id, type_id, id, time, is_json, data, metadata, hash)"
                                        " VALUES(?,?,?,?,?,?,?,?,?,?,?)");
     selectStream = SqliteStatement(*db, "SELECT id, category_id, version, last_position, last_time FROM streams WHERE name=?");
     insertStream = SqliteStatement(*db, "INSERT INTO streams(name, category_id) VALUES(?,?)");
@@ -336,6 +399,7 @@ EventStore::Private::StreamState *EventStore::Private::findStream(const QString 
     state.version = selectStream.int64(2);
     state.lastPosition = selectStream.int64(3);
     state.lastTime = selectStream.int64(4);
+    state.nameUtf8 = stream.toUtf8();
     selectStream.reset();
     return &*streams.insert(stream, state);
 }
@@ -346,31 +410,32 @@ EventStore::Private::StreamState &EventStore::Private::createStream(const QStrin
         return *existing;
     StreamState state;
     state.categoryId = categoryId(Event::categoryOf(stream));
-    insertStream.bind(1, stream);
+    state.nameUtf8 = stream.toUtf8();
+    insertStream.bindText(1, state.nameUtf8);
     insertStream.bind(2, state.categoryId);
     insertStream.run();
     state.id = sqlite3_last_insert_rowid(db->handle());
     return *streams.insert(stream, state);
 }
 
-qint64 EventStore::Private::typeId(const QString &type)
+const EventStore::Private::TypeEntry &EventStore::Private::typeEntry(const QString &type)
 {
     auto it = typeIds.constFind(type);
     if (it != typeIds.constEnd())
         return *it;
-    qint64 id;
-    selectType.bind(1, type);
+    TypeEntry entry;
+    entry.utf8 = type.toUtf8();
+    selectType.bindText(1, entry.utf8);
     if (selectType.step()) {
-        id = selectType.int64(0);
+        entry.id = selectType.int64(0);
         selectType.reset();
     } else {
         selectType.reset();
-        insertType.bind(1, type);
+        insertType.bindText(1, entry.utf8);
         insertType.run();
-        id = sqlite3_last_insert_rowid(db->handle());
+        entry.id = sqlite3_last_insert_rowid(db->handle());
     }
-    typeIds.insert(type, id);
-    return id;
+    return *typeIds.insert(type, entry);
 }
 
 qint64 EventStore::Private::categoryId(const QString &category)
@@ -413,7 +478,7 @@ std::optional<AppendResult> EventStore::Private::idempotentResult(const StreamSt
     case ExpectedVersion::Kind::Any:
     case ExpectedVersion::Kind::Exists: {
         SqliteStatement st(*db, "SELECT version FROM events WHERE id=? AND stream_id=?");
-        st.bind(1, events.front().id);
+        bindEventId(st, 1, events.front().id);
         st.bind(2, state->id);
         if (!st.step())
             return std::nullopt;
@@ -430,7 +495,7 @@ std::optional<AppendResult> EventStore::Private::idempotentResult(const StreamSt
     result.firstVersion = start;
     size_t matched = 0;
     while (st.step()) {
-        if (st.int64(0) != start + static_cast<qint64>(matched) || st.text(1) != events[matched].id)
+        if (st.int64(0) != start + static_cast<qint64>(matched) || columnEventId(st, 1) != events[matched].id)
             break;
         result.lastVersion = st.int64(0);
         ++matched;
@@ -465,8 +530,12 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
         }
     }
 
-    // Everything below is undone as one unit when any insert fails.
-    db->exec("SAVEPOINT append");
+    // Everything below is undone as one unit when any insert fails. A single event needs no
+    // savepoint: its INSERT is atomic, and nothing in memory changes before it succeeds (a
+    // stream row it created stays at version -1, which reads as "no stream").
+    const bool savepoint = events.size() > 1;
+    if (savepoint)
+        db->exec("SAVEPOINT append");
     const qint64 savedPosition = lastPosition;
     const QByteArray savedHash = headHash;
     const qsizetype typeCount = typeIds.size();
@@ -490,15 +559,18 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             e.dataIsJson = ne.dataIsJson;
             e.data = ne.data;
             e.metadata = ne.metadata.isEmpty() ? QByteArrayLiteral("{}") : ne.metadata;
-            e.hash = hashchain::eventHash(headHash, e);
-            const qint64 tid = typeId(e.type);
+            const TypeEntry &type = typeEntry(e.type);
+            const qint64 tid = type.id;
+            const QByteArray idUtf8 = e.id.toUtf8();
+            e.hash = hashchain::eventHash(headHash, hashchain::Fields{e.position, state.nameUtf8, e.version, idUtf8, type.utf8,
+                                                                     e.timeMs, e.dataIsJson, e.data, e.metadata});
 
             insertEvent.bind(1, e.position);
             insertEvent.bind(2, state.id);
             insertEvent.bind(3, e.version);
             insertEvent.bind(4, state.categoryId);
             insertEvent.bind(5, tid);
-            insertEvent.bind(6, e.id);
+            bindEventId(insertEvent, 6, idUtf8);
             insertEvent.bind(7, e.timeMs);
             insertEvent.bind(8, e.dataIsJson ? 1 : 0);
             insertEvent.bindBlob(9, e.data);
@@ -525,22 +597,29 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             ++result.appended;
         }
         result.lastVersion = state.version;
-        db->exec("RELEASE append");
+        if (savepoint)
+            db->exec("RELEASE append");
         return result;
     } catch (const StoreError &) {
-        db->exec("ROLLBACK TO append; RELEASE append");
+        if (sqlite3_get_autocommit(db->handle())) {
+            // SQLite rolled the whole transaction back (I/O error, disk full): the batch is over.
+            rollbackBatch();
+            throw;
+        }
+        if (savepoint)
+            db->exec("ROLLBACK TO append; RELEASE append");
         lastPosition = savedPosition;
         headHash = savedHash;
         for (const qint64 tid : countedTypes)
             typeCountDelta[tid] -= 1;
         // Names first inserted by this call are gone with the savepoint.
-        if (typeIds.size() != typeCount || categoryIds.size() != categoryCount) {
+        if (savepoint && (typeIds.size() != typeCount || categoryIds.size() != categoryCount)) {
             typeIds.clear();
             categoryIds.clear();
         }
         if (existedInCache)
             streams.insert(stream, savedState);
-        else
+        else if (savepoint)
             streams.remove(stream);
         // A duplicate id may be a re-append of events already in the stream.
         if (auto same = idempotentResult(findStream(stream), expected, events))
@@ -551,7 +630,7 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
                 if (ne.id.isEmpty())
                     continue;
                 SqliteStatement st(*db, "SELECT e.position, s.name FROM events e JOIN streams s ON s.id=e.stream_id WHERE e.id=?");
-                st.bind(1, ne.id);
+                bindEventId(st, 1, ne.id);
                 if (st.step())
                     throw StoreError(QStringLiteral("cannot append to stream '%1': event id '%2' already exists at position %3 in stream '%4'")
                                          .arg(stream, ne.id)
@@ -671,7 +750,7 @@ Event EventStore::Private::rowToEvent(const SqliteStatement &st) const
     e.position = st.int64(0);
     e.stream = streamName(st.int64(1));
     e.version = st.int64(2);
-    e.id = st.text(3);
+    e.id = columnEventId(st, 3);
     e.type = typeName(st.int64(4));
     e.timeMs = st.int64(5);
     e.dataIsJson = st.int64(6) != 0;
@@ -824,7 +903,7 @@ std::optional<Event> EventStore::eventAt(qint64 position) const
 std::optional<Event> EventStore::eventById(const QString &id) const
 {
     SqliteStatement st(*d->db, "SELECT " + QByteArray(kEventColumns) + " FROM events WHERE id=?");
-    st.bind(1, id);
+    bindEventId(st, 1, id);
     if (st.step())
         return d->rowToEvent(st);
     return std::nullopt;

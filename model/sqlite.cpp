@@ -155,6 +155,11 @@ QByteArray SqliteStatement::bytes(int column) const
     return QByteArray(p, sqlite3_column_bytes(m_stmt, column));
 }
 
+bool SqliteStatement::isBlob(int column) const
+{
+    return sqlite3_column_type(m_stmt, column) == SQLITE_BLOB;
+}
+
 bool SqliteStatement::isNull(int column) const
 {
     return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;

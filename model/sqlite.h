@@ -60,6 +60,7 @@ public:
     QString text(int column) const;
     QByteArray bytes(int column) const;
     bool isNull(int column) const;
+    bool isBlob(int column) const;
     int extendedError() const { return m_lastCode; }
 
 private:
