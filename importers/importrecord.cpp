@@ -9,7 +9,7 @@ QString ImportIssue::toString() const
         out += u':' + QString::number(line);
     out += u": ";
     if (index >= 0)
-        out += QStringLiteral("record %1, ").arg(index + 1);
+        out += QStringLiteral("record %1").arg(index + 1) + (field.isEmpty() ? u": " : u", ");
     if (!field.isEmpty())
         out += QStringLiteral("field '%1': ").arg(field);
     out += reason;

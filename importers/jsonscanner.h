@@ -1,0 +1,89 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QString>
+#include <QtGlobal>
+
+#include <optional>
+#include <vector>
+
+namespace eventlens {
+
+// A validated JSON value inside a text buffer (a view: valid as long as the buffer).
+struct JsonValue
+{
+    enum class Kind : quint8 { Null, False, True, Number, String, Array, Object };
+    Kind kind = Kind::Null;
+    const char *begin = nullptr; // raw text, strings with their quotes
+    qsizetype size = 0;
+    bool hasSpace = false;       // arrays/objects: insignificant whitespace inside
+    bool hasEscapes = false;     // strings: backslash escapes inside
+
+    QByteArrayView raw() const { return QByteArrayView(begin, size); }
+    bool isNull() const { return kind == Kind::Null; }
+    bool isString() const { return kind == Kind::String; }
+    bool isNumber() const { return kind == Kind::Number; }
+    bool isObject() const { return kind == Kind::Object; }
+    bool isArray() const { return kind == Kind::Array; }
+    bool isBool() const { return kind == Kind::True || kind == Kind::False; }
+    // "a string", "a number", "an object", ...
+    QString kindName() const;
+};
+
+// One member of a scanned object: the key as raw text (without quotes) and its value.
+struct JsonMember
+{
+    QByteArrayView key;          // raw, still escaped when keyEscaped
+    bool keyEscaped = false;
+    JsonValue value;
+    // The decoded key (only allocates when the key has escapes).
+    QByteArray decodedKey() const;
+    bool keyIs(QByteArrayView name) const;
+};
+
+struct JsonScanError
+{
+    qsizetype offset = 0;        // byte offset of the problem in the scanned text
+    QString message;
+};
+
+// A strict (RFC 8259), validating, allocation-free JSON scanner for the import hot path.
+// It validates a whole value (including UTF-8 and escapes) and returns views of the
+// top-level members so that importers copy only what they keep; payloads are kept as
+// their original text (compacted), numbers keep their exact digits.
+class JsonScanner final
+{
+public:
+    enum class Status { Ok, SyntaxError, NotObject, NotArray };
+
+    // Exactly one JSON value, optionally surrounded by whitespace.
+    static Status scanValue(QByteArrayView text, JsonValue &out, JsonScanError &error);
+    // One JSON object; fills members with its top-level members in order.
+    static Status scanObject(QByteArrayView text, std::vector<JsonMember> &members, JsonScanError &error);
+    // One JSON array; fills elements with its top-level elements in order.
+    static Status scanArray(QByteArrayView text, std::vector<JsonValue> &elements, JsonScanError &error);
+
+    // Convenience for values found by a scan (already validated).
+    static std::vector<JsonMember> members(const JsonValue &object);
+    static std::vector<JsonValue> elements(const JsonValue &array);
+
+    // The UTF-8 content of a string value, escapes decoded.
+    static QByteArray decodeString(const JsonValue &string);
+    static QString toQString(const JsonValue &string);
+    // Compact text of the value (whitespace outside strings removed, everything else kept).
+    static QByteArray compact(const JsonValue &value);
+    static void appendCompact(QByteArray &out, const JsonValue &value);
+    // Appends "key":value (compact) as found in an object.
+    static void appendMember(QByteArray &out, const JsonMember &member);
+    // Integral numbers (also 5.0 or 1e3) that fit in 64 bits.
+    static std::optional<qint64> toInt64(const JsonValue &number);
+    static std::optional<double> toDouble(const JsonValue &number);
+
+    // 1-based line and column of a byte offset in text.
+    static void position(QByteArrayView text, qsizetype offset, qint64 &line, qint64 &column);
+    // "at line L, column C: message" relative to text (line omitted when withLine is false).
+    static QString describe(QByteArrayView text, const JsonScanError &error, bool withLine);
+};
+
+} // namespace eventlens

@@ -1,0 +1,7 @@
+# Tests of the importers library (importers/).
+eventlens_add_test(tst_importers
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_importers.cpp
+    LIBS eventlens_importers)
+eventlens_add_test(tst_importers_store
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_importers_store.cpp
+    LIBS eventlens_importers)
