@@ -3,6 +3,7 @@
 #include "eventstore.h"
 #include "timeutil.h"
 
+#include <QScopedValueRollback>
 #include <QStringDecoder>
 
 #include <algorithm>
@@ -81,13 +82,16 @@ int EventListModel::columnCount(const QModelIndex &parent) const
 
 bool EventListModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && m_store && !m_atEnd;
+    return !parent.isValid() && m_store && !m_atEnd && !m_fetching;
 }
 
 void EventListModel::fetchMore(const QModelIndex &parent)
 {
     if (!canFetchMore(parent))
         return;
+    // Views and testers call fetchMore() from slots connected to the insertion signals;
+    // a nested fetch would insert rows while this insertion is still in flight.
+    const QScopedValueRollback<bool> guard(m_fetching, true);
 
     EventQuery page = m_query;
     if (!m_events.empty()) {

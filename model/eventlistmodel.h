@@ -103,6 +103,7 @@ private:
     std::vector<Event> m_events;
     int m_pageSize = 256;
     bool m_atEnd = true;
+    bool m_fetching = false; // fetchMore() may be re-entered from a slot on rowsAboutToBeInserted
     QString m_lastError;
 };
 

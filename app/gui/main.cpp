@@ -1,1 +1,51 @@
-int main() { return 0; }
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTextStream>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("eventlens"));
+    QCoreApplication::setApplicationName(QStringLiteral("eventlens"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(EVENTLENS_VERSION));
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("eventlens"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Inspector for event-sourced systems.\n"
+        "With no STORE, opens the store opened last, or on first run creates the demo store\n"
+        "in the application data directory and opens it."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("STORE"), QStringLiteral("The eventlens store (.eventlens) to open."),
+                                 QStringLiteral("[STORE]"));
+    const QCommandLineOption demoEvents(QStringLiteral("demo-events"),
+                                        QStringLiteral("Events in the demo store created on first run (default 20000)."),
+                                        QStringLiteral("N"), QStringLiteral("20000"));
+    parser.addOption(demoEvents);
+    parser.process(app);
+
+    const QStringList args = parser.positionalArguments();
+    if (args.size() > 1) {
+        QTextStream(stderr) << "eventlens: at most one STORE\n";
+        return 2;
+    }
+    bool ok = false;
+    const qint64 events = parser.value(demoEvents).toLongLong(&ok);
+    if (!ok || events < 1) {
+        QTextStream(stderr) << "eventlens: --demo-events needs a positive number\n";
+        return 2;
+    }
+
+    eventlens::MainWindow window;
+    window.show();
+    if (args.isEmpty())
+        window.openDefaultStore(events);
+    else if (!window.openStore(args.constFirst()))
+        QTextStream(stderr) << "eventlens: could not open " << args.constFirst() << '\n';
+    return app.exec();
+}

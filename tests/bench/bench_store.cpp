@@ -1,0 +1,563 @@
+// eventlens-bench: figures for the embedded store (DESIGN.md §8). Not a test: it prints numbers.
+//
+//   eventlens-bench [--events N] [--appends N] [--threads T] [--thread-appends N]
+//                   [--queries N] [--dir DIR] [--keep] [--json]
+//
+// 1. generates a JSON Lines file of N events (canonical keys) in a temporary directory;
+// 2. imports it into a new store with the JSON Lines importer (events/s, peak RSS);
+//    then appends the same events through EventStore::Batch without parsing (the store's share);
+//    and opens the store as the GUI does (read-only connection + first table page);
+// 3. reads the whole log (events/s);
+// 4. runs a filtered page query (category + type, 100 rows from the middle of the log);
+// 5. single durable appends, one transaction each (appends/s, latency);
+// 6. T threads appending concurrently, each through its own connection (openAnother).
+// Build it in Release: a Debug or sanitizer build measures the instrumentation.
+
+#include "eventlistmodel.h"
+#include "eventstore.h"
+#include "importer.h"
+#include "timeutil.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTextStream>
+
+#include <sys/vfs.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <latch>
+#include <random>
+#include <thread>
+#include <vector>
+
+using namespace eventlens;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+// A field of /proc/self/status in kB ("VmHWM", "VmRSS"), -1 when unavailable.
+qint64 procStatusKb(const char *field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
+        return -1;
+    const QByteArray prefix = QByteArray(field) + ':';
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith(prefix))
+            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+// Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is the phase's own.
+bool resetPeakRss()
+{
+    QFile f(QStringLiteral("/proc/self/clear_refs"));
+    return f.open(QIODevice::WriteOnly) && f.write("5") == 1;
+}
+
+QString fileSystemNote(const QString &dir)
+{
+    struct statfs fs {};
+    if (statfs(QFile::encodeName(dir).constData(), &fs) != 0)
+        return {};
+    constexpr long TmpfsMagic = 0x01021994;
+    if (static_cast<long>(fs.f_type) == TmpfsMagic)
+        return QStringLiteral(" (tmpfs: fsync costs nothing here, durable-append figures are not disk figures)");
+    return {};
+}
+
+double percentile(std::vector<double> values, double p)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * double(values.size())));
+    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+}
+
+QString number(double value, int decimals = 0)
+{
+    return QLocale(QLocale::English).toString(value, 'f', decimals);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON Lines file: bank accounts and orders, deterministic (fixed seed).
+
+QByteArray uuid(quint64 n, quint32 salt)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012llx", salt, unsigned(n >> 48) & 0xffff,
+                  unsigned(n >> 36) & 0xfff, unsigned(n >> 24) & 0xfff, static_cast<unsigned long long>(n & 0xffffffffffffULL));
+    return QByteArray(buf);
+}
+
+QByteArray money(std::mt19937_64 &rng, int maxUnits)
+{
+    const auto cents = static_cast<long long>(rng() % (quint64(maxUnits) * 100)) + 1;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%02lld", cents / 100, cents % 100);
+    return QByteArray(buf);
+}
+
+struct GeneratedFile
+{
+    qint64 events = 0;
+    qint64 bytes = 0;
+    qint64 streams = 0;
+};
+
+GeneratedFile generateJsonLines(const QString &path, qint64 events)
+{
+    static const char *const currencies[] = {"EUR", "USD", "GBP"};
+    static const char *const carriers[] = {"DHL", "UPS", "DPD"};
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        throw StoreError(QStringLiteral("cannot write %1").arg(path));
+
+    const qint64 streamCount = std::max<qint64>(2, events / 20);
+    std::vector<qint64> versions(static_cast<size_t>(streamCount), -1);
+    std::mt19937_64 rng(20240101);
+    const qint64 baseTime = 1704096000000; // 2024-01-01T08:00:00Z
+    QByteArray buffer;
+    buffer.reserve(8 << 20);
+    GeneratedFile result;
+    result.streams = streamCount;
+
+    for (qint64 i = 0; i < events; ++i) {
+        const qint64 s = static_cast<qint64>(rng() % quint64(streamCount));
+        const bool account = s % 2 == 0;
+        const qint64 version = ++versions[static_cast<size_t>(s)];
+        const char *currency = currencies[rng() % 3];
+        const unsigned roll = unsigned(rng() % 100);
+        QByteArray type;
+        QByteArray data;
+        if (account) {
+            if (version == 0) {
+                type = "AccountOpened";
+                data = "{\"owner\":\"Customer " + QByteArray::number(s / 2) + "\",\"currency\":\"" + currency
+                       + "\",\"accountType\":\"checking\"}";
+            } else if (roll < 60) {
+                type = "Deposited";
+                data = "{\"amount\":" + money(rng, 5000) + ",\"currency\":\"" + currency + "\",\"source\":\"transfer\"}";
+            } else {
+                type = "Withdrawn";
+                data = "{\"amount\":" + money(rng, 500) + ",\"currency\":\"" + currency + "\",\"reason\":\"card payment\"}";
+            }
+        } else {
+            if (version == 0) {
+                type = "OrderPlaced";
+                data = "{\"customer\":\"account-" + QByteArray::number(s - 1) + "\",\"currency\":\"" + currency + "\"}";
+            } else if (roll < 60) {
+                type = "ItemAdded";
+                data = "{\"sku\":\"SKU-" + QByteArray::number(1000 + rng() % 9000) + "\",\"name\":\"Item\",\"qty\":"
+                       + QByteArray::number(1 + rng() % 5) + ",\"price\":" + money(rng, 200) + "}";
+            } else if (roll < 80) {
+                type = "OrderPaid";
+                data = "{\"amount\":" + money(rng, 1000) + ",\"currency\":\"" + currency + "\"}";
+            } else {
+                type = "OrderShipped";
+                data = "{\"carrier\":\"" + QByteArray(carriers[rng() % 3]) + "\",\"trackingNumber\":\"TN"
+                       + QByteArray::number(quint64(rng() % 1000000000)) + "\"}";
+            }
+        }
+        const QByteArray id = uuid(quint64(i + 1), 0xe1e1e1e1);
+        buffer += "{\"stream\":\"";
+        buffer += account ? "account-" : "order-";
+        buffer += QByteArray::number(s);
+        buffer += "\",\"version\":" + QByteArray::number(version);
+        buffer += ",\"id\":\"" + id;
+        buffer += "\",\"type\":\"" + type;
+        buffer += "\",\"data\":" + data;
+        buffer += ",\"metadata\":{\"correlationId\":\"" + id + "\",\"causationId\":\"" + id + "\",\"userId\":\"user-"
+                  + QByteArray::number(quint64(rng() % 100)) + "\"}";
+        buffer += ",\"time\":\"" + timeutil::formatIso(baseTime + i * 137) + "\"}\n";
+        if (buffer.size() > (8 << 20) - 4096) {
+            file.write(buffer);
+            result.bytes += buffer.size();
+            buffer.clear();
+        }
+    }
+    file.write(buffer);
+    result.bytes += buffer.size();
+    result.events = events;
+    if (!file.flush())
+        throw StoreError(QStringLiteral("cannot write %1").arg(path));
+    return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Figures
+{
+    QJsonObject json;
+    void add(const QString &key, double value) { json.insert(key, value); }
+};
+
+void heading(const QString &text)
+{
+    out() << '\n' << text << '\n';
+}
+
+void line(const QString &label, const QString &value)
+{
+    out() << "  " << label.leftJustified(34, QLatin1Char(' ')) << value << '\n';
+    out().flush();
+}
+
+NewEvent benchEvent(const QByteArray &data)
+{
+    NewEvent e;
+    e.type = QStringLiteral("Benchmarked");
+    e.data = data;
+    e.metadata = QByteArrayLiteral("{\"source\":\"bench\"}");
+    return e;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("eventlens-bench"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Benchmarks of the eventlens embedded store (prints figures)."));
+    parser.addHelpOption();
+    const QCommandLineOption eventsOpt(QStringLiteral("events"), QStringLiteral("Events to generate and import (default 1000000)."),
+                                       QStringLiteral("N"), QStringLiteral("1000000"));
+    const QCommandLineOption appendsOpt(QStringLiteral("appends"), QStringLiteral("Single durable appends (default 2000)."),
+                                        QStringLiteral("N"), QStringLiteral("2000"));
+    const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Concurrent appenders (default 8)."),
+                                        QStringLiteral("T"), QStringLiteral("8"));
+    const QCommandLineOption threadAppendsOpt(QStringLiteral("thread-appends"),
+                                              QStringLiteral("Appends per concurrent appender (default 1000)."),
+                                              QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption queriesOpt(QStringLiteral("queries"), QStringLiteral("Filtered page queries to time (default 200)."),
+                                        QStringLiteral("N"), QStringLiteral("200"));
+    const QCommandLineOption dirOpt(QStringLiteral("dir"), QStringLiteral("Directory for the temporary files (default: the system temp dir)."),
+                                    QStringLiteral("DIR"));
+    const QCommandLineOption keepOpt(QStringLiteral("keep"), QStringLiteral("Keep the generated file and store."));
+    const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Also print the figures as one JSON object at the end."));
+    parser.addOptions({eventsOpt, appendsOpt, threadsOpt, threadAppendsOpt, queriesOpt, dirOpt, keepOpt, jsonOpt});
+    parser.process(app);
+
+    const auto positive = [&](const QCommandLineOption &opt, qint64 min) {
+        bool ok = false;
+        const qint64 v = parser.value(opt).toLongLong(&ok);
+        if (!ok || v < min) {
+            QTextStream(stderr) << "eventlens-bench: --" << opt.names().constFirst() << " needs a number >= " << min << '\n';
+            std::exit(2);
+        }
+        return v;
+    };
+    const qint64 events = positive(eventsOpt, 1000);
+    const qint64 appends = positive(appendsOpt, 1);
+    const int threads = int(std::min<qint64>(positive(threadsOpt, 1), 256));
+    const qint64 threadAppends = positive(threadAppendsOpt, 1);
+    const qint64 queries = positive(queriesOpt, 1);
+
+    const QString base = parser.isSet(dirOpt) ? parser.value(dirOpt) : QDir::tempPath();
+    QDir().mkpath(base);
+    QTemporaryDir dir(QDir(base).filePath(QStringLiteral("eventlens-bench-XXXXXX")));
+    if (!dir.isValid()) {
+        QTextStream(stderr) << "eventlens-bench: cannot create a temporary directory in " << base << '\n';
+        return 1;
+    }
+    dir.setAutoRemove(!parser.isSet(keepOpt));
+    const QString jsonlPath = dir.filePath(QStringLiteral("events.jsonl"));
+    const QString storePath = dir.filePath(QStringLiteral("bench.eventlens"));
+    Figures figures;
+
+    out() << "eventlens-bench " << EVENTLENS_VERSION << ", build type " << EVENTLENS_BENCH_BUILD_TYPE
+#if defined(__SANITIZE_ADDRESS__)
+          << " WITH SANITIZERS"
+#endif
+          << ", " << std::thread::hardware_concurrency() << " hardware threads\n";
+    const QString buildType = QStringLiteral(EVENTLENS_BENCH_BUILD_TYPE);
+    if (buildType != QLatin1String("Release") && buildType != QLatin1String("RelWithDebInfo"))
+        out() << "WARNING: not a Release build; these figures say little.\n";
+#if defined(__SANITIZE_ADDRESS__)
+    out() << "WARNING: sanitizers are on; these figures say little.\n";
+#endif
+    out() << "files in " << dir.path() << fileSystemNote(dir.path()) << '\n';
+
+    try {
+        // -- 1. the file ---------------------------------------------------------------------
+        heading(QStringLiteral("JSON Lines file"));
+        auto start = Clock::now();
+        const GeneratedFile generated = generateJsonLines(jsonlPath, events);
+        line(QStringLiteral("events / streams"), number(double(generated.events)) + QStringLiteral(" / ") + number(double(generated.streams)));
+        line(QStringLiteral("size"), number(double(generated.bytes) / 1e6, 1) + QStringLiteral(" MB (generated in ")
+                                         + number(secondsSince(start), 2) + QStringLiteral(" s)"));
+
+        // -- 2. import -------------------------------------------------------------------------
+        heading(QStringLiteral("Import into a new store (JSON Lines importer, one transaction)"));
+        auto store = EventStore::open(storePath, EventStore::OpenMode::ReadWrite);
+        const bool phasePeak = resetPeakRss();
+        const qint64 rssBefore = procStatusKb("VmRSS");
+        ImportOptions options;
+        options.format = QStringLiteral("jsonl");
+        start = Clock::now();
+        const ImportReport report = Importer(*store, options).run({jsonlPath});
+        const double importSeconds = secondsSince(start);
+        const qint64 peakKb = procStatusKb("VmHWM");
+        if (!report.ok())
+            throw StoreError(QStringLiteral("import failed: %1").arg(report.error ? report.error->toString() : QString()));
+        if (report.totalImported() != events)
+            throw StoreError(QStringLiteral("imported %1 events, expected %2").arg(report.totalImported()).arg(events));
+        const double importRate = double(events) / importSeconds;
+        line(QStringLiteral("events/s"), number(importRate) + QStringLiteral("   (") + number(importSeconds, 2)
+                                             + QStringLiteral(" s; budget >= 500,000 events/s)"));
+        line(phasePeak ? QStringLiteral("peak RSS during import (VmHWM)") : QStringLiteral("peak RSS of the process (VmHWM)"),
+             number(double(peakKb) / 1024.0, 1) + QStringLiteral(" MiB   (RSS before: ") + number(double(rssBefore) / 1024.0, 1)
+                 + QStringLiteral(" MiB)"));
+        line(QStringLiteral("store size (file + WAL)"),
+             number(double(QFileInfo(storePath).size() + QFileInfo(storePath + QStringLiteral("-wal")).size()) / 1e6, 1)
+                 + QStringLiteral(" MB"));
+        figures.add(QStringLiteral("import_events_per_s"), importRate);
+        figures.add(QStringLiteral("import_seconds"), importSeconds);
+        figures.add(QStringLiteral("import_peak_rss_mib"), double(peakKb) / 1024.0);
+
+        // -- 2b. the same events appended directly (no parsing): the store's share of the import
+        heading(QStringLiteral("Batched append into a new store (EventStore::Batch, no file parsing)"));
+        {
+            const QString rawPath = dir.filePath(QStringLiteral("batch.eventlens"));
+            auto raw = EventStore::open(rawPath, EventStore::OpenMode::ReadWrite);
+            // The events of the import, read back (reading is not timed).
+            constexpr qint64 Chunk = 100000;
+            qint64 appended = 0;
+            double seconds = 0;
+            auto batch = raw->beginBatch();
+            for (qint64 from = 1; from <= events; from += Chunk) {
+                EventQuery q;
+                q.fromPosition = from;
+                q.limit = Chunk;
+                const std::vector<Event> chunk = store->read(q);
+                start = Clock::now();
+                std::vector<NewEvent> group;
+                for (size_t i = 0; i < chunk.size();) {
+                    // Consecutive events of one stream go in one append call.
+                    const QString &stream = chunk[i].stream;
+                    const qint64 expected = chunk[i].version - 1;
+                    group.clear();
+                    for (; i < chunk.size() && chunk[i].stream == stream; ++i) {
+                        const Event &e = chunk[i];
+                        group.push_back(NewEvent{e.id, e.type, e.data, e.metadata, e.dataIsJson, e.timeMs});
+                    }
+                    batch.append(stream, ExpectedVersion::exact(expected), group);
+                    appended += qint64(group.size());
+                }
+                seconds += secondsSince(start);
+            }
+            start = Clock::now();
+            batch.commit();
+            seconds += secondsSince(start);
+            if (appended != events)
+                throw StoreError(QStringLiteral("appended %1 events, expected %2").arg(appended).arg(events));
+            line(QStringLiteral("events/s"), number(double(appended) / seconds) + QStringLiteral("   (") + number(seconds, 2)
+                                                 + QStringLiteral(" s, one transaction)"));
+            figures.add(QStringLiteral("batch_append_events_per_s"), double(appended) / seconds);
+            raw.reset();
+            QFile::remove(rawPath);
+            QFile::remove(rawPath + QStringLiteral("-wal"));
+            QFile::remove(rawPath + QStringLiteral("-shm"));
+        }
+
+        // -- 2c. what the GUI does on open: a read-only connection, the first page of the table
+        heading(QStringLiteral("Open the store and load the first table page (EventListModel, as the GUI does)"));
+        {
+            start = Clock::now();
+            EventListModel model;
+            model.setStore(EventStore::open(storePath, EventStore::OpenMode::ReadOnly));
+            model.fetchMore({});
+            const QString firstCell = model.index(0, EventListModel::DataColumn).data().toString();
+            const double ms = msSince(start);
+            if (model.rowCount() != model.pageSize() || firstCell.isEmpty())
+                throw StoreError(QStringLiteral("the first page has %1 rows").arg(model.rowCount()));
+            line(QStringLiteral("first rows shown after"), number(ms, 2) + QStringLiteral(" ms   (") + number(model.rowCount())
+                                                               + QStringLiteral(" rows; budget <= 300 ms at 10M events)"));
+            figures.add(QStringLiteral("open_first_page_ms"), ms);
+        }
+
+        // -- 3. read the whole log ---------------------------------------------------------------
+        heading(QStringLiteral("Read the whole log (forEach, new read-only connection)"));
+        {
+            auto reader = store->openAnother(EventStore::OpenMode::ReadOnly);
+            qint64 read = 0;
+            qint64 bytes = 0;
+            start = Clock::now();
+            reader->forEach(EventQuery{}, [&](const Event &e) {
+                ++read;
+                bytes += e.data.size();
+                return true;
+            });
+            const double seconds = secondsSince(start);
+            if (read != events)
+                throw StoreError(QStringLiteral("read %1 events, expected %2").arg(read).arg(events));
+            line(QStringLiteral("events/s"), number(double(read) / seconds) + QStringLiteral("   (") + number(seconds, 2)
+                                                 + QStringLiteral(" s, ") + number(double(bytes) / 1e6, 1) + QStringLiteral(" MB of data)"));
+            figures.add(QStringLiteral("read_all_events_per_s"), double(read) / seconds);
+        }
+
+        // -- 4. filtered page query ------------------------------------------------------------------
+        heading(QStringLiteral("Filtered page: category 'account' + type Withdrawn, 100 rows from the middle"));
+        {
+            auto reader = store->openAnother(EventStore::OpenMode::ReadOnly);
+            const qint64 head = reader->headPosition();
+            EventQuery query;
+            query.category = QStringLiteral("account");
+            query.types = {QStringLiteral("Withdrawn")};
+            query.limit = 100;
+            std::vector<double> times;
+            times.reserve(size_t(queries));
+            double first = 0;
+            std::mt19937_64 rng(7);
+            for (qint64 q = 0; q < queries; ++q) {
+                // The first from the exact middle; then random starts in the middle half.
+                query.fromPosition = q == 0 ? head / 2 : head / 4 + qint64(rng() % quint64(std::max<qint64>(1, head / 2)));
+                start = Clock::now();
+                const std::vector<Event> page = reader->read(query);
+                const double ms = msSince(start);
+                if (page.size() != 100 || page.front().type != QLatin1String("Withdrawn")
+                    || page.front().position < *query.fromPosition)
+                    throw StoreError(QStringLiteral("the filtered page returned %1 rows").arg(page.size()));
+                if (q == 0)
+                    first = ms;
+                else
+                    times.push_back(ms);
+            }
+            line(QStringLiteral("first query (new connection)"), number(first, 3) + QStringLiteral(" ms"));
+            if (!times.empty()) {
+                line(QStringLiteral("median / p99"), number(percentile(times, 50), 3) + QStringLiteral(" ms / ")
+                                                         + number(percentile(times, 99), 3) + QStringLiteral(" ms   (")
+                                                         + number(double(times.size())) + QStringLiteral(" queries)"));
+                figures.add(QStringLiteral("page_query_median_ms"), percentile(times, 50));
+                figures.add(QStringLiteral("page_query_p99_ms"), percentile(times, 99));
+            }
+            figures.add(QStringLiteral("page_query_first_ms"), first);
+        }
+
+        // -- 5. single durable appends -------------------------------------------------------------
+        heading(QStringLiteral("Single durable appends (one transaction each, exact expected version)"));
+        {
+            constexpr int Streams = 50;
+            std::vector<qint64> versions(Streams, -1);
+            std::vector<double> latencies;
+            latencies.reserve(size_t(appends));
+            const QByteArray data = QByteArrayLiteral("{\"amount\":12.5,\"currency\":\"EUR\"}");
+            start = Clock::now();
+            for (qint64 i = 0; i < appends; ++i) {
+                const int s = int(i % Streams);
+                const auto t0 = Clock::now();
+                store->append(QStringLiteral("single-%1").arg(s), ExpectedVersion::exact(versions[size_t(s)]), {benchEvent(data)});
+                latencies.push_back(msSince(t0));
+                ++versions[size_t(s)];
+            }
+            const double seconds = secondsSince(start);
+            line(QStringLiteral("appends/s"), number(double(appends) / seconds) + QStringLiteral("   (") + number(double(appends))
+                                                  + QStringLiteral(" appends)"));
+            line(QStringLiteral("latency median / p99"), number(percentile(latencies, 50), 3) + QStringLiteral(" ms / ")
+                                                             + number(percentile(latencies, 99), 3) + QStringLiteral(" ms"));
+            figures.add(QStringLiteral("single_appends_per_s"), double(appends) / seconds);
+            figures.add(QStringLiteral("single_append_p99_ms"), percentile(latencies, 99));
+        }
+
+        // -- 6. concurrent appenders -------------------------------------------------------------------
+        heading(QStringLiteral("%1 concurrent appenders (own connection each, exact expected version)").arg(threads));
+        {
+            std::vector<std::unique_ptr<EventStore>> connections;
+            for (int t = 0; t < threads; ++t)
+                connections.push_back(store->openAnother(EventStore::OpenMode::ReadWrite));
+            std::vector<std::vector<double>> latencies(static_cast<size_t>(threads));
+            std::vector<QString> errors(static_cast<size_t>(threads));
+            std::latch ready(threads + 1);
+            std::vector<std::thread> workers;
+            const QByteArray data = QByteArrayLiteral("{\"amount\":7.25,\"currency\":\"USD\"}");
+            for (int t = 0; t < threads; ++t) {
+                workers.emplace_back([&, t] {
+                    EventStore &connection = *connections[size_t(t)];
+                    constexpr int Streams = 20;
+                    std::vector<qint64> versions(Streams, -1);
+                    auto &mine = latencies[size_t(t)];
+                    mine.reserve(size_t(threadAppends));
+                    ready.arrive_and_wait();
+                    try {
+                        for (qint64 i = 0; i < threadAppends; ++i) {
+                            const int s = int(i % Streams);
+                            const auto t0 = Clock::now();
+                            connection.append(QStringLiteral("conc-%1-%2").arg(t).arg(s),
+                                              ExpectedVersion::exact(versions[size_t(s)]), {benchEvent(data)});
+                            mine.push_back(msSince(t0));
+                            ++versions[size_t(s)];
+                        }
+                    } catch (const std::exception &e) {
+                        errors[size_t(t)] = QString::fromUtf8(e.what());
+                    }
+                });
+            }
+            ready.arrive_and_wait();
+            start = Clock::now();
+            for (std::thread &w : workers)
+                w.join();
+            const double seconds = secondsSince(start);
+            for (const QString &error : errors) {
+                if (!error.isEmpty())
+                    throw StoreError(QStringLiteral("a concurrent appender failed: %1").arg(error));
+            }
+            std::vector<double> all;
+            for (const auto &v : latencies)
+                all.insert(all.end(), v.begin(), v.end());
+            const double total = double(all.size());
+            line(QStringLiteral("appends/s (total)"), number(total / seconds) + QStringLiteral("   (") + number(total)
+                                                          + QStringLiteral(" appends; budget >= 20,000 commands/s)"));
+            line(QStringLiteral("latency median / p99"), number(percentile(all, 50), 3) + QStringLiteral(" ms / ")
+                                                             + number(percentile(all, 99), 3) + QStringLiteral(" ms   (budget p99 <= 5 ms)"));
+            figures.add(QStringLiteral("concurrent_threads"), threads);
+            figures.add(QStringLiteral("concurrent_appends_per_s"), total / seconds);
+            figures.add(QStringLiteral("concurrent_append_p99_ms"), percentile(all, 99));
+
+            const VerifyResult verified = store->verify();
+            if (!verified.ok)
+                throw StoreError(QStringLiteral("the hash chain does not verify after the benchmark: %1").arg(verified.message));
+        }
+    } catch (const std::exception &e) {
+        out().flush();
+        QTextStream(stderr) << "eventlens-bench: " << e.what() << '\n';
+        return 1;
+    }
+
+    if (parser.isSet(keepOpt))
+        out() << "\nkept " << dir.path() << '\n';
+    if (parser.isSet(jsonOpt))
+        out() << '\n' << QJsonDocument(figures.json).toJson(QJsonDocument::Compact) << '\n';
+    return 0;
+}

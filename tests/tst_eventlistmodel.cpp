@@ -1,0 +1,423 @@
+#include "eventlistmodel.h"
+#include "eventstore.h"
+#include "timeutil.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace eventlens;
+
+namespace {
+
+constexpr qint64 BaseTime = 1704067200000; // 2024-01-01T00:00:00.000Z
+
+// Event n (1-based) of the fixture: three streams in turn, types alternating.
+QString streamOf(int n)
+{
+    static const char *const names[] = {"account-1", "account-2", "order-7"};
+    return QString::fromLatin1(names[(n - 1) % 3]);
+}
+
+QString typeOf(int n)
+{
+    return n % 2 ? QStringLiteral("Deposited") : QStringLiteral("Withdrawn");
+}
+
+QByteArray dataOf(int n)
+{
+    return "{\"amount\":" + QByteArray::number(n) + ",\"note\":\"n\\u00e9 " + QByteArray::number(n) + "\"}";
+}
+
+void appendFixture(EventStore &store, int from, int to)
+{
+    auto batch = store.beginBatch();
+    for (int n = from; n <= to; ++n) {
+        NewEvent e;
+        e.id = QStringLiteral("00000000-0000-4000-8000-%1").arg(n, 12, 10, QLatin1Char('0'));
+        e.type = typeOf(n);
+        e.data = dataOf(n);
+        e.metadata = "{\"correlationId\":\"c-" + QByteArray::number(n) + "\"}";
+        e.timeMs = BaseTime + qint64(n) * 1000;
+        batch.append(streamOf(n), ExpectedVersion::any(), {e});
+    }
+    batch.commit();
+}
+
+QString display(const QAbstractItemModel &model, int row, int column)
+{
+    return model.index(row, column).data(Qt::DisplayRole).toString();
+}
+
+// The tester checks every signal while the model loads, fetches more and resets. Fetching is
+// left to the test: Qt 6.4's tester calls fetchMore() from its own modelReset slot before it
+// records the reset as finished, and then reports the (correct) insertion as nested in the reset.
+std::unique_ptr<QAbstractItemModelTester> attachTester(QAbstractItemModel &model)
+{
+    auto tester = std::make_unique<QAbstractItemModelTester>(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    tester->setUseFetchMore(false);
+    return tester;
+}
+
+void fetchAll(QAbstractItemModel &model)
+{
+    int guard = 0;
+    while (model.canFetchMore({}) && ++guard < 10000)
+        model.fetchMore({});
+}
+
+} // namespace
+
+class TestEventListModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void noStore();
+    void emptyStore();
+    void paging();
+    void loadsPagesAndContents();
+    void roles();
+    void reloadAfterAppend();
+    void switchStores();
+    void backwardAndFiltered();
+    void headerAndRoleNames();
+    void preview_data();
+    void preview();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_path;
+    static constexpr int FixtureEvents = 1000;
+};
+
+void TestEventListModel::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_path = m_dir.filePath(QStringLiteral("model.eventlens"));
+    auto store = EventStore::open(m_path, EventStore::OpenMode::ReadWrite);
+    appendFixture(*store, 1, FixtureEvents);
+    QCOMPARE(store->headPosition(), qint64(FixtureEvents));
+}
+
+void TestEventListModel::noStore()
+{
+    EventListModel model;
+    const auto tester = attachTester(model);
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.columnCount(), int(EventListModel::ColumnCount));
+    QVERIFY(!model.canFetchMore({}));
+    model.fetchMore({});
+    model.reload();
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(!model.eventAt(0));
+}
+
+void TestEventListModel::emptyStore()
+{
+    const QString path = m_dir.filePath(QStringLiteral("empty.eventlens"));
+    EventStore::open(path, EventStore::OpenMode::ReadWrite);
+    EventListModel model;
+    const auto tester = attachTester(model);
+    model.setStore(EventStore::open(path, EventStore::OpenMode::ReadOnly));
+    fetchAll(model);
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(!model.canFetchMore({}));
+    QVERIFY(model.lastError().isEmpty());
+}
+
+// Without a tester (which fetches on its own): exactly one page per fetchMore().
+void TestEventListModel::paging()
+{
+    EventListModel model;
+    model.setPageSize(100);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+
+    model.setStore(EventStore::open(m_path, EventStore::OpenMode::ReadOnly));
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(model.rowCount(), 0); // nothing is read before a view (or anyone) asks
+    QVERIFY(model.canFetchMore({}));
+
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 99);
+    QCOMPARE(display(model, 99, EventListModel::PositionColumn), QStringLiteral("100"));
+
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 200);
+    QCOMPARE(inserted.at(1).at(1).toInt(), 100);
+    QCOMPARE(inserted.at(1).at(2).toInt(), 199);
+    QCOMPARE(display(model, 100, EventListModel::PositionColumn), QStringLiteral("101"));
+
+    // A slot that fetches again while rows are being inserted gets nothing (no nested insert).
+    int nested = 0;
+    const auto connection = connect(&model, &QAbstractItemModel::rowsAboutToBeInserted, this, [&] {
+        QVERIFY(!model.canFetchMore({}));
+        model.fetchMore({});
+        ++nested;
+    });
+    model.fetchMore({});
+    disconnect(connection);
+    QCOMPARE(nested, 1);
+    QCOMPARE(model.rowCount(), 300);
+
+    fetchAll(model);
+    QCOMPARE(model.rowCount(), FixtureEvents);
+    QCOMPARE(inserted.count(), FixtureEvents / 100);
+    QVERIFY(!model.canFetchMore({}));
+    model.fetchMore({}); // at the end: nothing happens
+    QCOMPARE(inserted.count(), FixtureEvents / 100);
+
+    model.reload();
+    QCOMPARE(reset.count(), 2);
+    QCOMPARE(model.rowCount(), 0);
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("1"));
+}
+
+void TestEventListModel::loadsPagesAndContents()
+{
+    EventListModel model;
+    model.setPageSize(100);
+    const auto tester = attachTester(model);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+
+    model.setStore(EventStore::open(m_path, EventStore::OpenMode::ReadOnly));
+    QCOMPARE(model.rowCount(), 0);
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 100);
+
+    // First row, every column.
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("1"));
+    QCOMPARE(display(model, 0, EventListModel::TimeColumn), QStringLiteral("2024-01-01T00:00:01.000Z"));
+    QCOMPARE(display(model, 0, EventListModel::StreamColumn), QStringLiteral("account-1"));
+    QCOMPARE(display(model, 0, EventListModel::VersionColumn), QStringLiteral("0"));
+    QCOMPARE(display(model, 0, EventListModel::TypeColumn), QStringLiteral("Deposited"));
+    QCOMPARE(display(model, 0, EventListModel::DataColumn), QString::fromUtf8(dataOf(1)));
+
+    fetchAll(model);
+    QCOMPARE(model.rowCount(), FixtureEvents);
+    QVERIFY(!model.canFetchMore({}));
+    QCOMPARE(inserted.count(), FixtureEvents / 100); // one insertion per page, never nested
+
+    // Every row in order, positions contiguous, versions per stream.
+    QHash<QString, qint64> versions;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const QModelIndex index = model.index(row, 0);
+        QCOMPARE(index.data(EventListModel::PositionRole).toLongLong(), qint64(row + 1));
+        const QString stream = index.data(EventListModel::StreamRole).toString();
+        QCOMPARE(stream, streamOf(row + 1));
+        const qint64 expectedVersion = versions.value(stream, -1) + 1;
+        versions[stream] = expectedVersion;
+        QCOMPARE(index.data(EventListModel::VersionRole).toLongLong(), expectedVersion);
+        QCOMPARE(model.rowOfPosition(row + 1), row);
+    }
+    QCOMPARE(display(model, 999, EventListModel::PositionColumn), QStringLiteral("1000"));
+    QCOMPARE(model.rowOfPosition(0), -1);
+    QCOMPARE(model.rowOfPosition(FixtureEvents + 1), -1);
+}
+
+void TestEventListModel::roles()
+{
+    EventListModel model;
+    const auto tester = attachTester(model);
+    model.setStore(EventStore::open(m_path, EventStore::OpenMode::ReadOnly));
+    model.fetchMore({});
+    QVERIFY(model.rowCount() > 5);
+
+    // Any column of a row gives the same raw values.
+    for (int column = 0; column < EventListModel::ColumnCount; ++column) {
+        const QModelIndex index = model.index(4, column); // position 5
+        QCOMPARE(index.data(EventListModel::PositionRole).typeId(), QMetaType::LongLong);
+        QCOMPARE(index.data(EventListModel::PositionRole).toLongLong(), qint64(5));
+        QCOMPARE(index.data(EventListModel::TimeRole).typeId(), QMetaType::LongLong);
+        QCOMPARE(index.data(EventListModel::TimeRole).toLongLong(), BaseTime + 5000);
+        QCOMPARE(index.data(EventListModel::StreamRole).toString(), QStringLiteral("account-2"));
+        QCOMPARE(index.data(EventListModel::CategoryRole).toString(), QStringLiteral("account"));
+        QCOMPARE(index.data(EventListModel::VersionRole).typeId(), QMetaType::LongLong);
+        QCOMPARE(index.data(EventListModel::VersionRole).toLongLong(), qint64(1));
+        QCOMPARE(index.data(EventListModel::IdRole).toString(), QStringLiteral("00000000-0000-4000-8000-000000000005"));
+        QCOMPARE(index.data(EventListModel::TypeRole).toString(), QStringLiteral("Deposited"));
+        QCOMPARE(index.data(EventListModel::DataRole).typeId(), QMetaType::QByteArray);
+        QCOMPARE(index.data(EventListModel::DataRole).toByteArray(), dataOf(5));
+        QCOMPARE(index.data(EventListModel::DataIsJsonRole).toBool(), true);
+        QCOMPARE(index.data(EventListModel::MetadataRole).toByteArray(), QByteArray("{\"correlationId\":\"c-5\"}"));
+        QCOMPARE(index.data(EventListModel::HashRole).toByteArray().size(), 32);
+    }
+    QCOMPARE(model.index(4, EventListModel::VersionColumn).data(Qt::TextAlignmentRole).value<Qt::Alignment>(),
+             Qt::AlignRight | Qt::AlignVCenter);
+    QVERIFY(!model.index(4, EventListModel::StreamColumn).data(Qt::TextAlignmentRole).isValid());
+    QVERIFY(!model.index(4, 0).data(Qt::DecorationRole).isValid());
+
+    const Event *event = model.eventAt(4);
+    QVERIFY(event);
+    QCOMPARE(event->position, qint64(5));
+    QVERIFY(!model.eventAt(-1));
+    QVERIFY(!model.eventAt(model.rowCount()));
+}
+
+void TestEventListModel::reloadAfterAppend()
+{
+    const QString path = m_dir.filePath(QStringLiteral("growing.eventlens"));
+    auto writer = EventStore::open(path, EventStore::OpenMode::ReadWrite);
+    appendFixture(*writer, 1, 30);
+
+    EventListModel model;
+    model.setPageSize(7);
+    const auto tester = attachTester(model);
+    QSignalSpy aboutToReset(&model, &QAbstractItemModel::modelAboutToBeReset);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    model.setStore(writer->openAnother(EventStore::OpenMode::ReadOnly));
+    QCOMPARE(reset.count(), 1);
+    fetchAll(model);
+    QCOMPARE(model.rowCount(), 30);
+
+    // Appends are not seen until the reload (the view is a snapshot, paged by keyset).
+    appendFixture(*writer, 31, 45);
+    QCOMPARE(model.rowCount(), 30);
+
+    model.reload();
+    QCOMPARE(aboutToReset.count(), 2);
+    QCOMPARE(reset.count(), 2);
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(model.canFetchMore({}));
+    fetchAll(model);
+    QCOMPARE(model.rowCount(), 45);
+    QCOMPARE(display(model, 44, EventListModel::PositionColumn), QStringLiteral("45"));
+    QCOMPARE(display(model, 44, EventListModel::DataColumn), QString::fromUtf8(dataOf(45)));
+
+    // A reload starts from the first page again.
+    model.reload();
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 7);
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("1"));
+    QCOMPARE(display(model, 6, EventListModel::PositionColumn), QStringLiteral("7"));
+}
+
+void TestEventListModel::switchStores()
+{
+    EventListModel model;
+    const auto tester = attachTester(model);
+    model.setStore(EventStore::open(m_path, EventStore::OpenMode::ReadOnly));
+    model.fetchMore({});
+    QVERIFY(model.rowCount() > 0);
+
+    const QString other = m_dir.filePath(QStringLiteral("other.eventlens"));
+    {
+        auto store = EventStore::open(other, EventStore::OpenMode::ReadWrite);
+        appendFixture(*store, 1, 3);
+    }
+    model.setStore(EventStore::open(other, EventStore::OpenMode::ReadOnly));
+    QCOMPARE(model.rowCount(), 0);
+    fetchAll(model);
+    QCOMPARE(model.rowCount(), 3);
+
+    model.setStore(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(!model.canFetchMore({}));
+}
+
+void TestEventListModel::backwardAndFiltered()
+{
+    EventListModel model;
+    model.setPageSize(64);
+    const auto tester = attachTester(model);
+    model.setStore(EventStore::open(m_path, EventStore::OpenMode::ReadOnly));
+
+    // Newest first.
+    EventQuery backward;
+    backward.backward = true;
+    model.setQuery(backward);
+    fetchAll(model);
+    QCOMPARE(model.rowCount(), FixtureEvents);
+    for (int row = 0; row < model.rowCount(); ++row)
+        QCOMPARE(model.index(row, 0).data(EventListModel::PositionRole).toLongLong(), qint64(FixtureEvents - row));
+    QCOMPARE(model.rowOfPosition(FixtureEvents), 0);
+    QCOMPARE(model.rowOfPosition(1), FixtureEvents - 1);
+
+    // One type in one category, across several pages.
+    EventQuery filtered;
+    filtered.category = QStringLiteral("account");
+    filtered.types = {QStringLiteral("Withdrawn")};
+    model.setQuery(filtered);
+    fetchAll(model);
+    int expected = 0;
+    for (int n = 1; n <= FixtureEvents; ++n)
+        expected += streamOf(n).startsWith(QLatin1String("account-")) && typeOf(n) == QLatin1String("Withdrawn");
+    QCOMPARE(model.rowCount(), expected);
+    qint64 previous = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const QModelIndex index = model.index(row, 0);
+        QCOMPARE(index.data(EventListModel::TypeRole).toString(), QStringLiteral("Withdrawn"));
+        QCOMPARE(index.data(EventListModel::CategoryRole).toString(), QStringLiteral("account"));
+        QVERIFY(index.data(EventListModel::PositionRole).toLongLong() > previous);
+        previous = index.data(EventListModel::PositionRole).toLongLong();
+    }
+
+    // A position window bounds the whole view.
+    EventQuery window;
+    window.fromPosition = 101;
+    window.toPosition = 250;
+    model.setQuery(window);
+    fetchAll(model);
+    QCOMPARE(model.rowCount(), 150);
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("101"));
+    QCOMPARE(display(model, 149, EventListModel::PositionColumn), QStringLiteral("250"));
+}
+
+void TestEventListModel::headerAndRoleNames()
+{
+    EventListModel model;
+    const QStringList expected = {QStringLiteral("Position"), QStringLiteral("Time (UTC)"), QStringLiteral("Stream"),
+                                  QStringLiteral("Version"), QStringLiteral("Type"), QStringLiteral("Data")};
+    QCOMPARE(int(expected.size()), int(EventListModel::ColumnCount));
+    for (int column = 0; column < EventListModel::ColumnCount; ++column)
+        QCOMPARE(model.headerData(column, Qt::Horizontal).toString(), expected.at(column));
+    QVERIFY(!model.headerData(EventListModel::ColumnCount, Qt::Horizontal).isValid());
+
+    const QHash<int, QByteArray> names = model.roleNames();
+    QCOMPARE(names.value(EventListModel::PositionRole), QByteArray("position"));
+    QCOMPARE(names.value(EventListModel::StreamRole), QByteArray("stream"));
+    QCOMPARE(names.value(EventListModel::DataRole), QByteArray("data"));
+    QCOMPARE(names.value(Qt::DisplayRole), QByteArray("display"));
+}
+
+void TestEventListModel::preview_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<bool>("isJson");
+    QTest::addColumn<int>("maxChars");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("json") << QByteArray("{\"a\":1}") << true << 160 << QStringLiteral("{\"a\":1}");
+    QTest::newRow("json cut") << QByteArray("{\"abcdefghij\":1}") << true << 8 << QStringLiteral("{\"abcde\u2026");
+    QTest::newRow("utf8 cut") << QByteArray("[\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"]") << true << 4
+                              << QStringLiteral("[\"\u00e9\u2026");
+    QTest::newRow("raw text") << QByteArray("line one\nline\ttwo") << false << 160 << QStringLiteral("line one line two");
+    QTest::newRow("binary") << QByteArray("\x00\x01\xff", 3) << false << 160 << QStringLiteral("<3 bytes> 00 01 ff");
+    QTest::newRow("empty raw") << QByteArray() << false << 160 << QString();
+}
+
+void TestEventListModel::preview()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(bool, isJson);
+    QFETCH(int, maxChars);
+    QFETCH(QString, expected);
+    Event event;
+    event.data = data;
+    event.dataIsJson = isJson;
+    QCOMPARE(EventListModel::dataPreview(event, maxChars), expected);
+}
+
+QTEST_GUILESS_MAIN(TestEventListModel)
+#include "tst_eventlistmodel.moc"

@@ -1,0 +1,356 @@
+#include "eventdetailpane.h"
+#include "eventlistmodel.h"
+#include "eventstore.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFile>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace eventlens;
+
+namespace {
+
+constexpr int FixtureEvents = 600;
+constexpr int RawEventPosition = 5;
+
+QByteArray dataOf(int n)
+{
+    return "{\"amount\":" + QByteArray::number(n) + ",\"tags\":[],\"nested\":{\"ok\":true,\"list\":[1,\"a,b\"]}}";
+}
+
+void createFixture(const QString &path)
+{
+    auto store = EventStore::open(path, EventStore::OpenMode::ReadWrite);
+    auto batch = store->beginBatch();
+    for (int n = 1; n <= FixtureEvents; ++n) {
+        NewEvent e;
+        e.id = QStringLiteral("10000000-0000-4000-8000-%1").arg(n, 12, 10, QLatin1Char('0'));
+        e.type = n % 2 ? QStringLiteral("Deposited") : QStringLiteral("Withdrawn");
+        if (n == RawEventPosition) {
+            e.data = QByteArray("\x00\x01\x02raw", 6);
+            e.dataIsJson = false;
+        } else {
+            e.data = dataOf(n);
+        }
+        e.metadata = "{\"correlationId\":\"c-" + QByteArray::number(n) + "\"}";
+        e.timeMs = 1704067200000 + qint64(n) * 1000;
+        batch.append(QStringLiteral("account-%1").arg(n % 4), ExpectedVersion::any(), {e});
+    }
+    batch.commit();
+}
+
+// The text of a status bar label or of a detail pane field.
+QString label(const QWidget &parent, const char *name)
+{
+    if (auto *l = parent.findChild<QLabel *>(QLatin1String(name)))
+        return l->text();
+    if (auto *e = parent.findChild<QLineEdit *>(QLatin1String(name)))
+        return e->text();
+    return QStringLiteral("<no widget %1>").arg(QLatin1String(name));
+}
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void openStoreAndSelectWithKeyboard();
+    void rawDataAndScrolling();
+    void openFailureKeepsCurrentStore();
+    void demoStoreOnFirstRunThenLastStore();
+    void cancelDemoCreation();
+    void importFiles();
+    void settingsPersist();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_path;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("eventlens-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    QVERIFY(m_dir.isValid());
+    m_path = m_dir.filePath(QStringLiteral("window.eventlens"));
+    createFixture(m_path);
+}
+
+void TestMainWindow::init()
+{
+    QSettings().clear();
+}
+
+void TestMainWindow::openStoreAndSelectWithKeyboard()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy counted(&window, &MainWindow::eventCountChanged);
+
+    QVERIFY(window.openStore(m_path));
+    QCOMPARE(window.storePath(), m_path);
+    QCOMPARE(label(window, "storePathLabel"), QDir::toNativeSeparators(m_path));
+    QVERIFY(window.windowTitle().startsWith(QLatin1String("window.eventlens")));
+    // The count comes from a worker thread.
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("%1 events").arg(QLocale().toString(FixtureEvents)));
+    QCOMPARE(counted.count(), 1);
+    QCOMPARE(counted.at(0).at(0).toLongLong(), qint64(FixtureEvents));
+
+    QTableView *table = window.eventTable();
+    QTRY_VERIFY(window.model()->rowCount() > 0); // the view fetches the first page itself
+    QVERIFY(window.model()->rowCount() < FixtureEvents);
+
+    QTest::keyClick(table, Qt::Key_Home, Qt::ControlModifier);
+    QTest::keyClick(table, Qt::Key_Down);
+    QTest::keyClick(table, Qt::Key_Down);
+    QCOMPARE(table->currentIndex().row(), 2);
+    const QModelIndexList selected = table->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().row(), 2);
+
+    const EventDetailPane *pane = window.detailPane();
+    QCOMPARE(label(*pane, "positionValue"), QStringLiteral("3"));
+    QCOMPARE(label(*pane, "streamValue"), QStringLiteral("account-3"));
+    QCOMPARE(label(*pane, "versionValue"), QStringLiteral("0"));
+    QCOMPARE(label(*pane, "typeValue"), QStringLiteral("Deposited"));
+    QCOMPARE(label(*pane, "idValue"), QStringLiteral("10000000-0000-4000-8000-000000000003"));
+    QCOMPARE(label(*pane, "timeValue"), QStringLiteral("2024-01-01T00:00:03.000Z"));
+    QCOMPARE(label(*pane, "hashValue").size(), 64);
+    QCOMPARE(pane->dataText(), QStringLiteral("{\n"
+                                              "  \"amount\": 3,\n"
+                                              "  \"tags\": [],\n"
+                                              "  \"nested\": {\n"
+                                              "    \"ok\": true,\n"
+                                              "    \"list\": [\n"
+                                              "      1,\n"
+                                              "      \"a,b\"\n"
+                                              "    ]\n"
+                                              "  }\n"
+                                              "}"));
+    QCOMPARE(pane->metadataText(), QStringLiteral("{\n  \"correlationId\": \"c-3\"\n}"));
+    QVERIFY(pane->text().contains(QLatin1String("Position: 3\n")));
+
+    QTest::keyClick(table, Qt::Key_Up);
+    QCOMPARE(label(*pane, "positionValue"), QStringLiteral("2"));
+    QCOMPARE(pane->metadataText(), QStringLiteral("{\n  \"correlationId\": \"c-2\"\n}"));
+}
+
+void TestMainWindow::rawDataAndScrolling()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openStore(m_path));
+    QTableView *table = window.eventTable();
+    QTRY_VERIFY(window.model()->rowCount() > 0);
+
+    // Raw (non-JSON) data is shown as bytes, not as JSON.
+    QTest::keyClick(table, Qt::Key_Home, Qt::ControlModifier);
+    for (int i = 1; i < RawEventPosition; ++i)
+        QTest::keyClick(table, Qt::Key_Down);
+    const EventDetailPane *pane = window.detailPane();
+    QCOMPARE(label(*pane, "positionValue"), QString::number(RawEventPosition));
+    QVERIFY2(pane->dataText().startsWith(QLatin1String("00000000  00 01 02 72 61 77")), qPrintable(pane->dataText()));
+    QVERIFY(pane->text().contains(QLatin1String("raw bytes")));
+    QCOMPARE(window.model()->index(RawEventPosition - 1, EventListModel::DataColumn).data().toString(),
+             QStringLiteral("<6 bytes> 00 01 02 72 61 77"));
+
+    // Going to the end again and again pulls in the next pages until the whole log is there.
+    for (int i = 0; i < 20 && window.model()->rowCount() < FixtureEvents; ++i) {
+        QTest::keyClick(table, Qt::Key_End, Qt::ControlModifier);
+        QTRY_VERIFY(!window.model()->canFetchMore({}) || table->currentIndex().row() < window.model()->rowCount() - 1);
+    }
+    QTRY_COMPARE(window.model()->rowCount(), FixtureEvents);
+    QTest::keyClick(table, Qt::Key_End, Qt::ControlModifier);
+    QCOMPARE(label(*pane, "positionValue"), QString::number(FixtureEvents));
+
+    // Uniform row heights.
+    QCOMPARE(table->rowHeight(0), table->rowHeight(FixtureEvents - 1));
+    QCOMPARE(table->verticalHeader()->sectionResizeMode(0), QHeaderView::Fixed);
+}
+
+void TestMainWindow::openFailureKeepsCurrentStore()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openStore(m_path));
+
+    const QString notAStore = m_dir.filePath(QStringLiteral("not-a-store.eventlens"));
+    {
+        QFile f(notAStore);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not SQLite");
+    }
+    QVERIFY(!window.openStore(notAStore));
+    QVERIFY(!window.openStore(m_dir.filePath(QStringLiteral("missing.eventlens"))));
+    QCOMPARE(window.storePath(), m_path);
+    QCOMPARE(label(window, "storePathLabel"), QDir::toNativeSeparators(m_path));
+    QTRY_VERIFY(window.findChild<QMessageBox *>(QStringLiteral("errorBox")));
+    const auto boxes = window.findChildren<QMessageBox *>(QStringLiteral("errorBox"));
+    QVERIFY(boxes.first()->text().contains(QLatin1String("not-a-store.eventlens")));
+    for (QMessageBox *box : boxes)
+        box->close();
+}
+
+void TestMainWindow::demoStoreOnFirstRunThenLastStore()
+{
+    const QString demo = MainWindow::defaultDemoStorePath();
+    QVERIFY(demo.endsWith(QLatin1String("/demo.eventlens")));
+    QFile::remove(demo);
+    {
+        MainWindow window;
+        window.show();
+        QSignalSpy ended(&window, &MainWindow::taskEnded);
+        QSignalSpy opened(&window, &MainWindow::storeOpened);
+        window.openDefaultStore(300);
+        QVERIFY(window.isBusy());
+        QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 60000);
+        QVERIFY2(ended.at(0).at(0).toBool(), qPrintable(ended.at(0).at(1).toString()));
+        QVERIFY(!window.isBusy());
+        QCOMPARE(opened.count(), 1);
+        QCOMPARE(window.storePath(), demo);
+        QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("300 events"));
+        QTRY_VERIFY(window.model()->rowCount() > 0);
+        QCOMPARE(MainWindow::lastStorePath(), demo);
+    }
+    {
+        // Second run: the last store, without creating anything.
+        QVERIFY(QFile::copy(m_path, m_dir.filePath(QStringLiteral("second.eventlens"))));
+        MainWindow first;
+        QVERIFY(first.openStore(m_dir.filePath(QStringLiteral("second.eventlens"))));
+        MainWindow window;
+        window.openDefaultStore(300);
+        QVERIFY(!window.isBusy());
+        QCOMPARE(window.storePath(), m_dir.filePath(QStringLiteral("second.eventlens")));
+    }
+    QVERIFY(QFile::remove(demo));
+}
+
+void TestMainWindow::cancelDemoCreation()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy ended(&window, &MainWindow::taskEnded);
+    const QString path = m_dir.filePath(QStringLiteral("cancelled.eventlens"));
+    window.createDemoStore(path, 2'000'000);
+    QVERIFY(window.isBusy());
+    QVERIFY(!window.findChild<QAction *>(QStringLiteral("openStoreAction"))->isEnabled());
+
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<QDialog *>(QStringLiteral("progressDialog"))) && dialog->isVisible());
+    QVERIFY(dialog->isModal());
+    auto *cancel = dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel);
+    QVERIFY(cancel);
+    QTest::mouseClick(cancel, Qt::LeftButton);
+
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 60000);
+    QCOMPARE(ended.at(0).at(0).toBool(), false);
+    QVERIFY(!window.isBusy());
+    QVERIFY(window.findChild<QAction *>(QStringLiteral("openStoreAction"))->isEnabled());
+    QVERIFY(!QFile::exists(path));
+    QVERIFY(window.storePath().isEmpty());
+    QTRY_VERIFY(!window.findChild<QDialog *>(QStringLiteral("progressDialog")));
+}
+
+void TestMainWindow::importFiles()
+{
+    const QString path = m_dir.filePath(QStringLiteral("import.eventlens"));
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.createStore(path));
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("0 events"));
+    QCOMPARE(window.model()->rowCount(), 0);
+
+    const QString good = m_dir.filePath(QStringLiteral("good.jsonl"));
+    {
+        QFile f(good);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"stream\":\"cart-1\",\"type\":\"CartCreated\",\"data\":{\"user\":\"ada\"},\"time\":\"2024-02-01T10:00:00.000Z\"}\n"
+                "{\"stream\":\"cart-1\",\"type\":\"ItemAdded\",\"data\":{\"sku\":\"A-1\",\"qty\":2},\"time\":\"2024-02-01T10:00:01.000Z\"}\n"
+                "{\"stream\":\"cart-2\",\"type\":\"CartCreated\",\"data\":{\"user\":\"bob\"},\"time\":\"2024-02-01T10:00:02.000Z\"}\n");
+    }
+    QSignalSpy ended(&window, &MainWindow::taskEnded);
+    window.importFiles({good});
+    QVERIFY(window.isBusy());
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 60000);
+    QVERIFY2(ended.at(0).at(0).toBool(), qPrintable(ended.at(0).at(1).toString()));
+    QCOMPARE(ended.at(0).at(1).toString(), QStringLiteral("Imported 3 events from 1 file."));
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("3 events"));
+    QTRY_COMPARE(window.model()->rowCount(), 3);
+    QCOMPARE(window.model()->index(1, EventListModel::TypeColumn).data().toString(), QStringLiteral("ItemAdded"));
+    QCOMPARE(window.model()->index(1, EventListModel::VersionColumn).data().toString(), QStringLiteral("1"));
+
+    QTest::keyClick(window.eventTable(), Qt::Key_End, Qt::ControlModifier);
+    QCOMPARE(label(*window.detailPane(), "streamValue"), QStringLiteral("cart-2"));
+    QCOMPARE(window.detailPane()->dataText(), QStringLiteral("{\n  \"user\": \"bob\"\n}"));
+
+    // A bad record aborts the whole import with file, line and reason; the store is unchanged.
+    const QString bad = m_dir.filePath(QStringLiteral("bad.jsonl"));
+    {
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"stream\":\"cart-3\",\"type\":\"CartCreated\",\"data\":{}}\n"
+                "{\"stream\":\"cart-3\",\"type\":\"ItemAdded\",\"data\":{\"sku\":}\n");
+    }
+    window.importFiles({bad});
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 2, 60000);
+    QCOMPARE(ended.at(1).at(0).toBool(), false);
+    const QString message = ended.at(1).at(1).toString();
+    QVERIFY2(message.contains(QLatin1String("bad.jsonl")) && message.contains(QLatin1String("2")), qPrintable(message));
+    QTRY_VERIFY(window.findChild<QMessageBox *>(QStringLiteral("errorBox")));
+    window.reload();
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("3 events"));
+    for (QMessageBox *box : window.findChildren<QMessageBox *>(QStringLiteral("errorBox")))
+        box->close();
+}
+
+void TestMainWindow::settingsPersist()
+{
+    QList<int> sizes;
+    {
+        MainWindow window;
+        window.resize(1000, 600);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openStore(m_path));
+        auto *splitter = window.findChild<QSplitter *>(QStringLiteral("mainSplitter"));
+        splitter->setSizes({600, 400});
+        sizes = splitter->sizes();
+        window.eventTable()->setColumnWidth(EventListModel::StreamColumn, 222);
+        window.close();
+    }
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCOMPARE(window.findChild<QSplitter *>(QStringLiteral("mainSplitter"))->sizes(), sizes);
+    QCOMPARE(window.eventTable()->columnWidth(EventListModel::StreamColumn), 222);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
