@@ -124,7 +124,13 @@ private slots:
             QCOMPARE(events[i].category(), QStringLiteral("account"));
             QCOMPARE(events[i].data, QByteArray("{\"n\":" + QByteArray::number(i) + '}'));
             QCOMPARE(events[i].hash.size(), 32);
-            QVERIFY(!QUuid::fromString(events[i].id).isNull());
+            // Generated ids are time-ordered UUIDs (version 7, RFC 9562 variant).
+            const QUuid uuid = QUuid::fromString(events[i].id);
+            QVERIFY(!uuid.isNull());
+            QCOMPARE(static_cast<int>(uuid.version()), 7);
+            QCOMPARE(uuid.variant(), QUuid::DCE);
+            const qint64 idMs = QString(events[i].id.left(8) + events[i].id.mid(9, 4)).toLongLong(nullptr, 16);
+            QVERIFY(qAbs(idMs - events[i].timeMs) < 1000);
         }
         QCOMPARE(store->streamVersion(QStringLiteral("account-1")), 2);
         QCOMPARE(store->streamVersion(QStringLiteral("missing-1")), -1);
