@@ -74,11 +74,14 @@ struct Uuid
     quint64 hi = 0;
     quint64 lo = 0;
 
-    static Uuid random(Rng &rng)
+    // A version 7 UUID (RFC 9562): the event time in its first 48 bits, then random bits.
+    // Ids of the demo sort like the log, as with the time-ordered ids many stores use, which
+    // also keeps the store's id index growing at its end.
+    static Uuid v7(Rng &rng, qint64 timeMs)
     {
         Uuid u{rng.next(), rng.next()};
-        u.hi = (u.hi & ~0xf000ULL) | 0x4000ULL;                           // version 4
-        u.lo = (u.lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;   // RFC 4122 variant
+        u.hi = (static_cast<quint64>(timeMs) << 16) | 0x7000ULL | (u.hi & 0x0fffULL);
+        u.lo = (u.lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL; // RFC variant
         return u;
     }
 
@@ -289,14 +292,17 @@ private:
     {
         advanceClock();
         const qint64 nAccounts = static_cast<qint64>(m_accounts.size());
-        if (m_opened < nAccounts && (m_open.empty() || m_opened < targetOpened())) {
+        // Accounts open while the bank is busy with the ones already open; the rest open
+        // at once when the remaining events are needed for them.
+        if (m_opened < nAccounts
+            && (m_open.empty() || nAccounts - m_opened >= remaining() || (m_opened < targetOpened() && m_rng.percent(50)))) {
             openAccount();
             return;
         }
         // Weighted choice of what happens next; actions that need more events than remain,
         // or that have no candidate, fall back to a deposit (always possible: the last open
         // account is never closed).
-        const int maxActiveOrders = std::max<int>(8, static_cast<int>(m_open.size()) / 2);
+        const int maxActiveOrders = std::max<int>(2, static_cast<int>(m_open.size()));
         const bool canPlace = static_cast<int>(m_orders.size()) < maxActiveOrders;
         const quint64 r = m_rng.below(1000);
         if (r < 280) {
@@ -322,10 +328,10 @@ private:
         }
     }
 
-    // Accounts open early: all of them by 30% of the log (when there are enough events).
+    // Accounts open early: all of them by about 30% of the log (when there are enough events).
     qint64 targetOpened() const
     {
-        const double share = std::min(1.0, static_cast<double>(m_emitted + 1) / (0.3 * static_cast<double>(m_total)));
+        const double share = (std::min(1.0, static_cast<double>(m_emitted + 1) / (0.3 * static_cast<double>(m_total))));
         return static_cast<qint64>(share * static_cast<double>(m_accounts.size()) + 0.999999);
     }
 
@@ -382,7 +388,7 @@ private:
         QByteArray owner = kFirstNames[m_rng.below(kFirstNames.size())];
         owner += ' ';
         owner += kLastNames[m_rng.below(kLastNames.size())];
-        const Uuid id = Uuid::random(m_rng);
+        const Uuid id = Uuid::v7(m_rng, m_time);
         m_batch.push_back(makeEvent(AccountOpened, id,
                                     JsonObject()
                                         .str("owner", owner)
@@ -399,7 +405,6 @@ private:
     void deposit()
     {
         const qint32 index = randomOpenAccount();
-        Account &a = m_accounts[static_cast<size_t>(index)];
         qint64 cents;
         const char *source;
         const quint64 kind = m_rng.below(10);
@@ -413,7 +418,13 @@ private:
             cents = m_rng.range(1, 50) * 1000; // cash in tens
             source = "cash";
         }
-        const Uuid id = Uuid::random(m_rng);
+        deposit(index, cents, source);
+    }
+
+    void deposit(qint32 index, qint64 cents, const char *source)
+    {
+        Account &a = m_accounts[static_cast<size_t>(index)];
+        const Uuid id = Uuid::v7(m_rng, m_time);
         m_batch.push_back(makeEvent(Deposited, id,
                                     JsonObject().money("amount", cents).str("currency", kCurrencies[a.currency]).str("source", source).take(),
                                     id, id, userOf(index), m_time));
@@ -430,7 +441,7 @@ private:
             return false;
         // Up to 40% of the balance, at least 1.00.
         const qint64 cents = std::max<qint64>(100, static_cast<qint64>(m_rng.below(static_cast<quint64>(a.balanceCents * 2 / 5) + 1)));
-        const Uuid id = Uuid::random(m_rng);
+        const Uuid id = Uuid::v7(m_rng, m_time);
         m_batch.push_back(makeEvent(Withdrawn, id,
                                     JsonObject()
                                         .money("amount", cents)
@@ -454,7 +465,7 @@ private:
         if (a.openOrders > 0 || needed > remaining())
             return false;
         const QByteArray user = userOf(index);
-        const Uuid first = Uuid::random(m_rng);
+        const Uuid first = Uuid::v7(m_rng, m_time);
         Uuid cause = first;
         qint64 time = m_time;
         if (a.balanceCents > 0) {
@@ -467,7 +478,7 @@ private:
                                         first, first, user, time));
             time = followUpTime();
         }
-        const Uuid closedId = a.balanceCents > 0 ? Uuid::random(m_rng) : first;
+        const Uuid closedId = a.balanceCents > 0 ? Uuid::v7(m_rng, time) : first;
         m_batch.push_back(makeEvent(AccountClosed, closedId,
                                     JsonObject().str("reason", kCloseReasons[m_rng.below(kCloseReasons.size())]).take(),
                                     first, cause, user, time));
@@ -492,7 +503,7 @@ private:
         Order o;
         o.number = ++m_ordersPlaced;
         o.account = index;
-        const Uuid id = Uuid::random(m_rng);
+        const Uuid id = Uuid::v7(m_rng, m_time);
         o.correlationId = id;
         o.lastEventId = id;
         m_batch.push_back(makeEvent(OrderPlaced, id,
@@ -531,7 +542,7 @@ private:
     {
         const CatalogItem &item = kCatalog[m_rng.below(kCatalog.size())];
         const qint64 qty = m_rng.percent(80) ? 1 : m_rng.range(2, 4);
-        const Uuid id = Uuid::random(m_rng);
+        const Uuid id = Uuid::v7(m_rng, m_time);
         m_batch.push_back(makeEvent(ItemAdded, id,
                                     JsonObject().str("sku", item.sku).str("name", item.name).num("qty", qty).money("price", item.priceCents).take(),
                                     o.correlationId, o.lastEventId, userOf(o.account), m_time));
@@ -546,11 +557,18 @@ private:
     bool pay(Order &o, size_t slot)
     {
         Account &a = m_accounts[static_cast<size_t>(o.account)];
-        if (a.balanceCents < o.totalCents)
+        if (a.balanceCents < o.totalCents) {
+            // Mostly the customer tops the account up (the order is paid later); else the payment fails.
+            if (m_rng.percent(65)) {
+                const qint64 missing = o.totalCents - a.balanceCents;
+                deposit(o.account, (missing + 999) / 1000 * 1000 + m_rng.range(0, 20) * 1000, "transfer");
+                return true;
+            }
             return cancel(o, slot, "insufficient funds");
+        }
         if (remaining() < 2)
             return false;
-        const Uuid paidId = Uuid::random(m_rng);
+        const Uuid paidId = Uuid::v7(m_rng, m_time);
         const QByteArray account = accountStream(o.account).toLatin1();
         m_batch.push_back(makeEvent(OrderPaid, paidId,
                                     JsonObject().money("amount", o.totalCents).str("currency", kCurrencies[a.currency]).str("account", account).take(),
@@ -560,7 +578,8 @@ private:
         o.lastEventId = paidId;
         o.state = Order::State::Paid;
 
-        const Uuid withdrawnId = Uuid::random(m_rng);
+        const qint64 withdrawnTime = followUpTime();
+        const Uuid withdrawnId = Uuid::v7(m_rng, withdrawnTime);
         m_batch.push_back(makeEvent(Withdrawn, withdrawnId,
                                     JsonObject()
                                         .money("amount", o.totalCents)
@@ -568,7 +587,7 @@ private:
                                         .str("reason", "order payment")
                                         .str("order", orderStream(o.number).toLatin1())
                                         .take(),
-                                    o.correlationId, paidId, "system:payments", followUpTime()));
+                                    o.correlationId, paidId, "system:payments", withdrawnTime));
         flush(QString::fromLatin1(account), a.version);
         a.version += 1;
         a.balanceCents -= o.totalCents;
@@ -577,7 +596,7 @@ private:
 
     bool ship(Order &o, size_t slot)
     {
-        const Uuid id = Uuid::random(m_rng);
+        const Uuid id = Uuid::v7(m_rng, m_time);
         const char *carrier = kCarriers[m_rng.below(kCarriers.size())];
         QByteArray tracking = carrier;
         tracking += QByteArray::number(static_cast<qint64>(1000000000 + m_rng.below(9000000000ULL)));
@@ -595,7 +614,7 @@ private:
         if (refund && remaining() < 2)
             return false;
         Account &a = m_accounts[static_cast<size_t>(o.account)];
-        const Uuid id = Uuid::random(m_rng);
+        const Uuid id = Uuid::v7(m_rng, m_time);
         JsonObject data;
         data.str("reason", reason);
         if (refund)
@@ -603,7 +622,8 @@ private:
         m_batch.push_back(makeEvent(OrderCancelled, id, data.take(), o.correlationId, o.lastEventId, userOf(o.account), m_time));
         flush(orderStream(o.number), o.version);
         if (refund) {
-            const Uuid depositId = Uuid::random(m_rng);
+            const qint64 depositTime = followUpTime();
+            const Uuid depositId = Uuid::v7(m_rng, depositTime);
             m_batch.push_back(makeEvent(Deposited, depositId,
                                         JsonObject()
                                             .money("amount", o.totalCents)
@@ -611,7 +631,7 @@ private:
                                             .str("source", "refund")
                                             .str("order", orderStream(o.number).toLatin1())
                                             .take(),
-                                        o.correlationId, id, "system:payments", followUpTime()));
+                                        o.correlationId, id, "system:payments", depositTime));
             flush(accountStream(o.account), a.version);
             a.version += 1;
             a.balanceCents += o.totalCents;

@@ -50,7 +50,8 @@ struct DemoResult
 // has correlationId = causationId = its own id; an event caused by another one carries that
 // event's id as causationId and the flow's correlationId (e.g. the Withdrawn caused by an
 // OrderPaid: causationId = the OrderPaid's id, correlationId = the OrderPlaced's id).
-// Times increase strictly from startTimeMs and spread over about spanMs.
+// Times increase strictly from startTimeMs and spread over about spanMs, with quiet nights and
+// weekends. Ids are version 7 UUIDs carrying the event time, so they sort like the log.
 //
 // State is O(accounts + open orders); events are written in batches without reading the store.
 class DemoGenerator

@@ -1,0 +1,119 @@
+#include "cli.h"
+
+#include "expectedversion.h"
+#include "jsonutil.h"
+
+#include <QUuid>
+
+namespace eventlens::cli {
+
+namespace {
+
+// The user's JSON, validated and compacted, with its keys in the order given.
+std::optional<nlohmann::ordered_json> parseOrdered(const QString &text, QString *error)
+{
+    const QByteArray utf8 = text.toUtf8();
+    try {
+        return nlohmann::ordered_json::parse(utf8.constBegin(), utf8.constEnd());
+    } catch (const nlohmann::json::parse_error &e) {
+        QString what = QString::fromUtf8(e.what());
+        const qsizetype bracket = what.indexOf(u"] ");
+        *error = bracket >= 0 ? what.mid(bracket + 2) : what;
+        return std::nullopt;
+    }
+}
+
+QByteArray dumpCompact(const nlohmann::ordered_json &value)
+{
+    return QByteArray::fromStdString(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+} // namespace
+
+int runAppend(const QStringList &args)
+{
+    CommandLine cl(QStringLiteral("append"),
+                   QStringLiteral("STORE --stream S --type T --data JSON [--metadata JSON] [--id UUID] [--expected-version V] [--time TIME] [--json]"),
+                   QStringLiteral("Appends one event to a stream of an embedded store (created when missing), in its own\n"
+                                  "durable transaction, and prints its position and version. With --expected-version the\n"
+                                  "append only happens when the stream is at that version; otherwise nothing is appended\n"
+                                  "and the command exits with code 3 naming the stream, the expected and the actual\n"
+                                  "version. Re-appending the same --id with the same expectation is idempotent."));
+    cl.addPositional(QStringLiteral("STORE"), QStringLiteral("The store file (created when missing)."));
+    const QCommandLineOption stream(QStringLiteral("stream"), QStringLiteral("Stream to append to, e.g. account-42."), QStringLiteral("S"));
+    const QCommandLineOption type(QStringLiteral("type"), QStringLiteral("Event type, e.g. Deposited."), QStringLiteral("T"));
+    const QCommandLineOption data(QStringLiteral("data"), QStringLiteral("Event data as JSON text."), QStringLiteral("JSON"));
+    const QCommandLineOption metadata(QStringLiteral("metadata"), QStringLiteral("Metadata as a JSON object (default {})."), QStringLiteral("JSON"));
+    const QCommandLineOption id(QStringLiteral("id"), QStringLiteral("Event id (default: a new random UUID)."), QStringLiteral("UUID"));
+    const QCommandLineOption expected(QStringLiteral("expected-version"),
+                                      QStringLiteral("any (default), no-stream, exists, or the exact current version N (0-based)."),
+                                      QStringLiteral("V"), QStringLiteral("any"));
+    const QCommandLineOption time(QStringLiteral("time"), QStringLiteral("Event time, ISO 8601 or Unix time (default: now)."), QStringLiteral("TIME"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as a JSON object."));
+    for (const auto &o : {stream, type, data, metadata, id, expected, time, json})
+        cl.addOption(o);
+    if (auto code = cl.parse(args))
+        return *code;
+    const QString path = cl.requirePositional(1, QStringLiteral("STORE")).constFirst();
+
+    const QString streamName = cl.required(stream);
+    NewEvent event;
+    event.type = cl.required(type);
+    if (!cl.isSet(data))
+        throw UsageError(QStringLiteral("missing required option --data"));
+    QString error;
+    const auto dataJson = parseOrdered(cl.value(data), &error);
+    if (!dataJson)
+        throw UsageError(QStringLiteral("--data is not valid JSON: %1").arg(error));
+    event.data = dumpCompact(*dataJson);
+    if (cl.isSet(metadata)) {
+        const auto meta = parseOrdered(cl.value(metadata), &error);
+        if (!meta)
+            throw UsageError(QStringLiteral("--metadata is not valid JSON: %1").arg(error));
+        if (!meta->is_object())
+            throw UsageError(QStringLiteral("--metadata must be a JSON object"));
+        event.metadata = dumpCompact(*meta);
+    }
+    if (cl.isSet(id)) {
+        const QUuid uuid = QUuid::fromString(cl.value(id).trimmed());
+        if (uuid.isNull())
+            throw UsageError(QStringLiteral("invalid --id '%1': expected a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301").arg(cl.value(id)));
+        event.id = uuid.toString(QUuid::WithoutBraces);
+    } else {
+        event.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    }
+    const auto expectedVersion = ExpectedVersion::parse(cl.value(expected));
+    if (!expectedVersion)
+        throw UsageError(QStringLiteral("invalid --expected-version '%1': expected any, no-stream, exists or a version >= -1").arg(cl.value(expected)));
+    event.timeMs = cl.time(time);
+
+    auto store = openOrCreateStore(path);
+    const AppendResult result = store->append(streamName, *expectedVersion, {event});
+
+    qint64 position = result.lastPosition;
+    qint64 version = result.lastVersion;
+    if (result.idempotent || result.appended == 0) {
+        if (const auto existing = store->eventById(event.id)) {
+            position = existing->position;
+            version = existing->version;
+        }
+    }
+    if (cl.isSet(json)) {
+        nlohmann::ordered_json out;
+        out["position"] = position;
+        out["stream"] = jsonutil::toStd(streamName);
+        out["version"] = version;
+        out["id"] = jsonutil::toStd(event.id);
+        out["idempotent"] = result.idempotent;
+        writeOut(QByteArray::fromStdString(out.dump()) + '\n');
+    } else if (result.idempotent) {
+        writeOut(QStringLiteral("already appended (idempotent, nothing written): %1 at position %2, version %3, id %4\n")
+                     .arg(streamName, QString::number(position), QString::number(version), event.id));
+    } else {
+        writeOut(QStringLiteral("appended %1 to %2 at position %3, version %4, id %5\n")
+                     .arg(event.type, streamName, QString::number(position), QString::number(version), event.id));
+    }
+    return ExitOk;
+}
+
+} // namespace eventlens::cli

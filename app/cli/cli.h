@@ -1,0 +1,181 @@
+#pragma once
+
+#include "eventstore.h"
+
+#include <QByteArray>
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+// Shared plumbing of eventlens-cli: exit codes, errors, per-command argument parsing,
+// output to stdout/stderr, progress and plain-text tables.
+namespace eventlens::cli {
+
+inline constexpr const char *kProgram = "eventlens-cli";
+
+enum ExitCode : int {
+    ExitOk = 0,
+    ExitFailure = 1,   // any failure: missing store, bad file, store error, verify mismatch
+    ExitUsage = 2,     // bad command line: unknown command/option, missing or invalid argument
+    ExitConflict = 3,  // append: optimistic concurrency conflict
+};
+
+// A bad command line (exit 2). The message says what is wrong.
+class UsageError : public std::runtime_error
+{
+public:
+    explicit UsageError(const QString &message) : std::runtime_error(message.toStdString()), m_message(message) {}
+    const QString &message() const { return m_message; }
+
+private:
+    QString m_message;
+};
+
+// Any other failure of a command (exit 1).
+class CommandError : public std::runtime_error
+{
+public:
+    explicit CommandError(const QString &message, int exitCode = ExitFailure)
+        : std::runtime_error(message.toStdString()), m_message(message), m_exitCode(exitCode) {}
+    const QString &message() const { return m_message; }
+    int exitCode() const { return m_exitCode; }
+
+private:
+    QString m_message;
+    int m_exitCode;
+};
+
+// ---- output ---------------------------------------------------------------------------
+
+void writeOut(const QByteArray &bytes);            // stdout, buffered
+void writeOut(const QString &text);
+void flushOut();
+void writeErr(const QString &text);                // stderr, unbuffered
+void printError(const QString &command, const QString &message);
+bool stderrIsTerminal();
+
+// Progress on stderr, only when stderr is a terminal and not quiet; at most ~10 updates/s.
+class Progress
+{
+public:
+    Progress(const QString &label, bool quiet);
+    ~Progress();
+    void update(qint64 done, qint64 total);
+    void finish();                                 // clears the progress line
+
+private:
+    QString m_label;
+    bool m_enabled;
+    bool m_shown = false;
+    QElapsedTimer m_timer;
+};
+
+// Ctrl-C sets a flag that long commands poll (through their progress callback) to cancel cleanly.
+void installInterruptHandler();
+bool interrupted();
+
+// ---- text formatting ---------------------------------------------------------------------
+
+QString groupDigits(qint64 n);                    // 1234567 -> "1,234,567"
+QString counted(qint64 n, const char *singular, const char *plural); // "1 stream", "2 streams"
+QString elide(const QString &text, qsizetype maxChars);
+// Readable one-line preview of an event payload: JSON as is, text quoted, binary as "<N bytes>".
+QString payloadPreview(const QByteArray &bytes, bool isJson, qsizetype maxChars);
+
+// An aligned plain-text table; numeric columns are right-aligned.
+class Table
+{
+public:
+    explicit Table(QStringList headers, std::vector<bool> rightAligned = {});
+    void addRow(QStringList cells);
+    qsizetype rowCount() const { return static_cast<qsizetype>(m_rows.size()); }
+    // Prints the header and buffered rows, fixing the column widths from them; rows added
+    // afterwards are printed immediately with those widths (longer cells push the line).
+    void flush();
+    bool flushed() const { return m_flushed; }
+
+private:
+    void printRow(const QStringList &cells);
+    QStringList m_headers;
+    std::vector<bool> m_right;
+    std::vector<qsizetype> m_widths;
+    std::vector<QStringList> m_rows;
+    bool m_flushed = false;
+};
+
+// ---- command line ------------------------------------------------------------------------
+
+// One command's parser: `eventlens-cli <command> <synopsis>` with -h/--help.
+class CommandLine
+{
+public:
+    CommandLine(const QString &command, const QString &synopsis, const QString &description);
+
+    QCommandLineParser &parser() { return m_parser; }
+    void addOption(const QCommandLineOption &option) { m_parser.addOption(option); }
+    void addPositional(const QString &name, const QString &description, const QString &syntax = {});
+
+    // Parses args (without program and command name). Returns an exit code when the command
+    // must stop here (--help printed: 0); throws UsageError on a bad command line.
+    std::optional<int> parse(const QStringList &args);
+    QString helpText() const;
+
+    const QString &command() const { return m_command; }
+    QStringList positional() const { return m_parser.positionalArguments(); }
+    // Exactly `count` positional arguments, else UsageError naming what is missing.
+    QStringList requirePositional(qsizetype count, const QString &what) const;
+    bool isSet(const QCommandLineOption &option) const { return m_parser.isSet(option); }
+    QString value(const QCommandLineOption &option) const { return m_parser.value(option); }
+    // The value of an option that must be given and non-empty.
+    QString required(const QCommandLineOption &option) const;
+    std::optional<qint64> integer(const QCommandLineOption &option, qint64 min, qint64 max) const;
+    std::optional<quint64> unsignedInteger(const QCommandLineOption &option) const;
+    std::optional<qint64> time(const QCommandLineOption &option) const;   // ISO 8601 or Unix time, UTC ms
+    // Every value of a repeatable option, also split at commas; empty parts dropped.
+    QStringList list(const QCommandLineOption &option) const;
+
+private:
+    QString m_command;
+    QString m_synopsis;
+    QString m_description;
+    QCommandLineParser m_parser;
+    QCommandLineOption m_help;
+};
+
+// The option name as written on the command line: "--events".
+QString optionName(const QCommandLineOption &option);
+
+// ---- stores ------------------------------------------------------------------------------
+
+// Opens an existing store; a missing path is a CommandError (never created).
+std::unique_ptr<EventStore> openExistingStore(const QString &path, EventStore::OpenMode mode);
+// Opens a store for writing, creating it when missing.
+std::unique_ptr<EventStore> openOrCreateStore(const QString &path);
+
+// ---- commands ----------------------------------------------------------------------------
+
+using CommandFn = int (*)(const QStringList &args);
+struct Command
+{
+    const char *name;
+    const char *summary;
+    CommandFn run;
+};
+const std::vector<Command> &commands();
+
+int runDemo(const QStringList &args);
+int runImport(const QStringList &args);
+int runAppend(const QStringList &args);
+int runInfo(const QStringList &args);
+int runStreams(const QStringList &args);
+int runEvents(const QStringList &args);
+int runVerify(const QStringList &args);
+
+} // namespace eventlens::cli
