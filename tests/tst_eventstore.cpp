@@ -127,8 +127,8 @@ private slots:
             // Generated ids are time-ordered UUIDs (version 7, RFC 9562 variant).
             const QUuid uuid = QUuid::fromString(events[i].id);
             QVERIFY(!uuid.isNull());
-            QCOMPARE(static_cast<int>(uuid.version()), 7);
-            QCOMPARE(uuid.variant(), QUuid::DCE);
+            QCOMPARE(events[i].id.at(14), u'7');
+            QVERIFY(QStringLiteral("89ab").contains(events[i].id.at(19)));
             const qint64 idMs = QString(events[i].id.left(8) + events[i].id.mid(9, 4)).toLongLong(nullptr, 16);
             QVERIFY(qAbs(idMs - events[i].timeMs) < 1000);
         }
