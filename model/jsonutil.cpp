@@ -2,19 +2,27 @@
 
 namespace eventlens::jsonutil {
 
+namespace {
+
+QString parseErrorText(const nlohmann::json::parse_error &e)
+{
+    QString what = QString::fromUtf8(e.what());
+    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the part after it.
+    const qsizetype bracket = what.indexOf(u"] ");
+    if (bracket >= 0)
+        what = what.mid(bracket + 2);
+    return what;
+}
+
+} // namespace
+
 std::optional<nlohmann::json> parse(const QByteArray &text, QString *error)
 {
     try {
         return nlohmann::json::parse(text.constBegin(), text.constEnd());
     } catch (const nlohmann::json::parse_error &e) {
-        if (error) {
-            QString what = QString::fromUtf8(e.what());
-            // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the part after it.
-            const qsizetype bracket = what.indexOf(u"] ");
-            if (bracket >= 0)
-                what = what.mid(bracket + 2);
-            *error = what;
-        }
+        if (error)
+            *error = parseErrorText(e);
         return std::nullopt;
     }
 }
@@ -27,10 +35,16 @@ QByteArray dump(const nlohmann::json &value)
 
 std::optional<QByteArray> compact(const QByteArray &text, QString *error)
 {
-    auto value = parse(text, error);
-    if (!value)
+    try {
+        // ordered_json keeps the members in the order the user wrote them.
+        const auto value = nlohmann::ordered_json::parse(text.constBegin(), text.constEnd());
+        const std::string s = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return QByteArray(s.data(), static_cast<qsizetype>(s.size()));
+    } catch (const nlohmann::json::parse_error &e) {
+        if (error)
+            *error = parseErrorText(e);
         return std::nullopt;
-    return dump(*value);
+    }
 }
 
 void appendString(QByteArray &out, const QByteArray &utf8)

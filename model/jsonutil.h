@@ -17,7 +17,8 @@ std::optional<nlohmann::json> parse(const QByteArray &text, QString *error = nul
 // Compact serialisation (nlohmann's dump()), as stored in the event store.
 QByteArray dump(const nlohmann::json &value);
 
-// Validates JSON text and returns it compacted; nullopt (and *error) when invalid.
+// Validates JSON text and returns it compacted, members in their original order;
+// nullopt (and *error) when invalid.
 std::optional<QByteArray> compact(const QByteArray &text, QString *error = nullptr);
 
 // Appends `text` as a JSON string literal (with quotes and escapes) to out.
