@@ -668,12 +668,6 @@ private:
     std::vector<NewEvent> m_batch;
 };
 
-void removeStoreFiles(const QString &path)
-{
-    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm"), QStringLiteral("-journal")})
-        QFile::remove(path + suffix);
-}
-
 } // namespace
 
 qint64 DemoOptions::effectiveAccounts() const
@@ -735,29 +729,29 @@ DemoResult DemoGenerator::createStore(const QString &path, const DemoOptions &op
     if (!QDir().mkpath(target.absolutePath()))
         throw StoreError(QStringLiteral("cannot create the folder %1").arg(target.absolutePath()));
     const QString partial = target.absoluteFilePath() + QStringLiteral(".partial");
-    removeStoreFiles(partial);
+    EventStore::removeFiles(partial);
     DemoResult result;
     try {
         auto store = EventStore::open(partial, EventStore::OpenMode::ReadWrite);
         result = DemoGenerator(options).generate(*store, progress);
     } catch (...) {
-        removeStoreFiles(partial);
+        EventStore::removeFiles(partial);
         throw;
     }
     if (result.cancelled) {
-        removeStoreFiles(partial);
+        EventStore::removeFiles(partial);
         result.events = 0;
         return result;
     }
     // The store is closed: move it (and any WAL left behind) into place.
     for (const QString &suffix : {QStringLiteral("-wal"), QStringLiteral("-shm")}) {
         if (QFileInfo::exists(partial + suffix) && !QFile::rename(partial + suffix, target.absoluteFilePath() + suffix)) {
-            removeStoreFiles(partial);
+            EventStore::removeFiles(partial);
             throw StoreError(QStringLiteral("cannot move the demo store into place at %1").arg(path));
         }
     }
     if (!QFile::rename(partial, target.absoluteFilePath())) {
-        removeStoreFiles(partial);
+        EventStore::removeFiles(partial);
         throw StoreError(QStringLiteral("cannot move the demo store into place at %1 (does it exist now?)").arg(path));
     }
     return result;

@@ -6,6 +6,7 @@
 #include "subscription.h"
 #include "timeutil.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QHash>
 #include <QRandomGenerator>
@@ -298,6 +299,13 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
     d->selectStreamName = SqliteStatement(db, "SELECT name FROM streams WHERE id=?");
     d->selectTypeName = SqliteStatement(db, "SELECT name FROM event_types WHERE id=?");
     return std::unique_ptr<EventStore>(new EventStore(std::move(d)));
+}
+
+bool EventStore::removeFiles(const QString &path)
+{
+    for (const char *suffix : {"-wal", "-shm", "-journal"})
+        QFile::remove(path + QLatin1StringView(suffix));
+    return QFile::remove(path) || !QFile::exists(path);
 }
 
 std::unique_ptr<EventStore> EventStore::openAnother(OpenMode mode) const
@@ -1045,7 +1053,14 @@ VerifyResult EventStore::verify(const ProgressFn &progress) const
     SqliteStatement st(db, "SELECT " + QByteArray(kEventColumns) + " FROM events ORDER BY position");
     QByteArray previous = hashchain::genesis();
     qint64 expectedPosition = 1;
-    QHash<qint64, qint64> versions; // stream id -> last version seen
+    struct StreamSeen
+    {
+        qint64 version = -1;
+        qint64 lastPosition = 0;
+        qint64 lastTime = 0;
+    };
+    QHash<qint64, StreamSeen> seen;   // stream id -> what the events say
+    QHash<qint64, qint64> typeCounts; // type id -> events
     auto fail = [&](qint64 position, const QString &message) {
         r.ok = false;
         r.firstBadPosition = position;
@@ -1056,21 +1071,54 @@ VerifyResult EventStore::verify(const ProgressFn &progress) const
         const Event e = d->rowToEvent(st);
         if (e.position != expectedPosition)
             return fail(expectedPosition, QStringLiteral("position %1 is missing (next stored position is %2)").arg(expectedPosition).arg(e.position));
-        const qint64 streamId = st.int64(1);
-        const qint64 expectedVersion = versions.value(streamId, -1) + 1;
-        if (e.version != expectedVersion)
+        StreamSeen &stream = seen[st.int64(1)];
+        if (e.version != stream.version + 1)
             return fail(e.position, QStringLiteral("position %1: stream '%2' has version %3 where %4 was expected")
-                                        .arg(e.position).arg(e.stream).arg(e.version).arg(expectedVersion));
-        versions.insert(streamId, e.version);
+                                        .arg(e.position).arg(e.stream).arg(e.version).arg(stream.version + 1));
         const QByteArray h = hashchain::eventHash(previous, e);
         if (h != e.hash)
             return fail(e.position, QStringLiteral("position %1 does not verify: its hash does not match its content and the previous hash (event %2 in stream '%3')")
                                         .arg(e.position).arg(e.id, e.stream));
+        stream = StreamSeen{e.version, e.position, e.timeMs};
+        typeCounts[st.int64(4)] += 1;
         previous = h;
         ++r.checked;
         ++expectedPosition;
         if (progress && (r.checked & 0xffff) == 0 && !progress(r.checked, total))
             return fail(0, QStringLiteral("verification cancelled after %1 events").arg(r.checked));
+    }
+
+    // The summary tables must agree with the events. A stream that claims a position past the
+    // end of the log means events were removed from the end.
+    SqliteStatement streams(db, "SELECT id, name, version, last_position, last_time FROM streams");
+    while (streams.step()) {
+        const StreamSeen found = seen.value(streams.int64(0));
+        const qint64 claimedVersion = streams.int64(2);
+        const qint64 claimedPosition = streams.int64(3);
+        if (claimedVersion == found.version && claimedPosition == found.lastPosition
+            && (found.version < 0 || streams.int64(4) == found.lastTime))
+            continue;
+        const bool tailMissing = claimedPosition > r.checked;
+        const qint64 where = tailMissing ? r.checked + 1 : std::max<qint64>({1, claimedPosition, found.lastPosition});
+        QString message = QStringLiteral("position %1: stream '%2' records version %3 at position %4, but the log holds version %5 at position %6")
+                              .arg(where)
+                              .arg(streams.text(1))
+                              .arg(claimedVersion)
+                              .arg(claimedPosition)
+                              .arg(found.version)
+                              .arg(found.lastPosition);
+        if (tailMissing)
+            message += QStringLiteral(" (events after position %1 are missing)").arg(r.checked);
+        return fail(where, message);
+    }
+    SqliteStatement types(db, "SELECT id, name, count FROM event_types");
+    while (types.step()) {
+        const qint64 counted = typeCounts.value(types.int64(0));
+        if (types.int64(2) != counted)
+            return fail(std::max<qint64>(1, r.checked), QStringLiteral("the summary of type '%1' records %2 events, but the log holds %3")
+                                                            .arg(types.text(1))
+                                                            .arg(types.int64(2))
+                                                            .arg(counted));
     }
     if (progress)
         progress(r.checked, total);

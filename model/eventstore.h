@@ -78,6 +78,11 @@ public:
     static std::unique_ptr<EventStore> open(const QString &path, OpenMode mode = OpenMode::ReadWrite);
     ~EventStore();
 
+    // Deletes a store file and SQLite's side files (-wal, -shm, -journal). Only for stores this
+    // program created (a failed import into a new store, a cancelled demo); never for user files.
+    // True when no main file is left.
+    static bool removeFiles(const QString &path);
+
     std::unique_ptr<EventStore> openAnother(OpenMode mode) const;
     QString path() const;
     bool isReadOnly() const;

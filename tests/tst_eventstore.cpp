@@ -475,6 +475,37 @@ private slots:
         QCOMPARE(bad.checked, 12);
     }
 
+    void verifyDetectsRemovedTailAndDamagedSummaries()
+    {
+        const QString original = newPath();
+        {
+            auto store = EventStore::open(original);
+            for (int i = 0; i < 10; ++i)
+                store->append(QStringLiteral("s-") + QString::number(i % 2), ExpectedVersion::any(), evs(1));
+        }
+        struct Case
+        {
+            const char *sql;
+            qint64 position;
+            const char16_t *says;
+        };
+        const Case cases[] = {
+            {"DROP TRIGGER events_no_delete; DELETE FROM events WHERE position>=9", 9, u"events after position 8 are missing"},
+            {"UPDATE streams SET version=99 WHERE name='s-0'", 9, u"records version 99"},
+            {"UPDATE event_types SET count=999", 10, u"records 999 events"},
+        };
+        for (const Case &c : cases) {
+            const QString copy = newPath();
+            QVERIFY(QFile::copy(original, copy));
+            rawExec(copy, c.sql);
+            const VerifyResult r = EventStore::open(copy, EventStore::OpenMode::ReadOnly)->verify();
+            QVERIFY2(!r.ok, c.sql);
+            QCOMPARE(r.firstBadPosition, c.position);
+            QVERIFY2(r.message.contains(QString::fromUtf16(c.says)), qPrintable(r.message));
+        }
+        QVERIFY(EventStore::open(original)->verify().ok);
+    }
+
     void verifyReportsProgressAndCancel()
     {
         auto store = EventStore::open(newPath());

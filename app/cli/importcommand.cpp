@@ -13,12 +13,6 @@ namespace eventlens::cli {
 
 namespace {
 
-void removeStoreFiles(const QString &path)
-{
-    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm"), QStringLiteral("-journal")})
-        QFile::remove(path + suffix);
-}
-
 nlohmann::ordered_json issueJson(const ImportIssue &issue)
 {
     nlohmann::ordered_json o;
@@ -108,7 +102,7 @@ int runImport(const QStringList &args)
     } catch (...) {
         eventStore.reset();
         if (created)
-            removeStoreFiles(store);
+            EventStore::removeFiles(store);
         throw;
     }
     progress.finish();
@@ -116,7 +110,7 @@ int runImport(const QStringList &args)
         // Nothing was imported; a store created for this import is removed again.
         eventStore.reset();
         if (created)
-            removeStoreFiles(store);
+            EventStore::removeFiles(store);
         if (report.status == ImportReport::Status::Cancelled)
             throw CommandError(QStringLiteral("interrupted; nothing imported"));
         throw CommandError(QStringLiteral("import failed, nothing imported: %1")
