@@ -221,8 +221,18 @@ struct EventStore::Private
     const QString &streamName(qint64 id) const;
     const QString &typeName(qint64 id) const;
     Event rowToEvent(const SqliteStatement &st) const;
-    // Builds the WHERE clause of a query; false when it can match nothing.
-    bool buildWhere(const EventQuery &q, QByteArray &where, std::vector<std::function<void(SqliteStatement &, int &)>> &binds) const;
+    using Binder = std::function<void(SqliteStatement &)>;
+    // Builds the WHERE clause of a query; false when it can match nothing. Several types go
+    // into *typeIds (one query arm each) unless typesInline or typeIds is null.
+    bool buildWhere(const EventQuery &q, bool typesInline, QByteArray &where, std::vector<Binder> &binds,
+                    std::vector<qint64> *typeIds = nullptr) const;
+    struct PageQuery
+    {
+        QByteArray sql; // parameters :low, :high, :limit, and :cursor when byVersion
+        std::vector<Binder> binds;
+        bool byVersion = false;
+    };
+    bool pageQuery(const EventQuery &q, PageQuery &page) const;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -790,98 +800,149 @@ Event EventStore::Private::rowToEvent(const SqliteStatement &st) const
     return e;
 }
 
-bool EventStore::Private::buildWhere(const EventQuery &q, QByteArray &where,
-                                     std::vector<std::function<void(SqliteStatement &, int &)>> &binds) const
+bool EventStore::Private::buildWhere(const EventQuery &q, bool typesInline, QByteArray &where, std::vector<Binder> &binds,
+                                     std::vector<qint64> *typeIds) const
 {
+    // Ids of names are integers from this store, so they are written into the SQL; text and
+    // times are bound by name, so a statement can repeat them (see the UNION ALL below).
     where = "1";
     if (!q.stream.isEmpty()) {
         const auto id = lookupId("SELECT id FROM streams WHERE name=?", q.stream);
         if (!id)
             return false;
-        where += " AND stream_id=?";
-        binds.push_back([v = *id](SqliteStatement &st, int &i) { st.bind(i++, v); });
+        where += " AND stream_id=" + QByteArray::number(*id);
     }
     if (!q.category.isEmpty()) {
         const auto id = lookupId("SELECT id FROM categories WHERE name=?", q.category);
         if (!id)
             return false;
-        where += " AND category_id=?";
-        binds.push_back([v = *id](SqliteStatement &st, int &i) { st.bind(i++, v); });
+        where += " AND category_id=" + QByteArray::number(*id);
     }
     if (!q.types.isEmpty()) {
-        QByteArray list;
+        std::vector<qint64> ids;
         for (const QString &t : q.types) {
             if (const auto id = lookupId("SELECT id FROM event_types WHERE name=?", t)) {
-                if (!list.isEmpty())
-                    list += ',';
-                list += QByteArray::number(*id);
+                if (std::find(ids.begin(), ids.end(), *id) == ids.end())
+                    ids.push_back(*id);
             }
         }
-        if (list.isEmpty())
+        if (ids.empty())
             return false;
-        where += " AND type_id IN (" + list + ')';
+        if (ids.size() == 1) {
+            where += " AND type_id=" + QByteArray::number(ids.front());
+        } else if (typesInline || !typeIds) {
+            QByteArray list;
+            for (const qint64 id : ids)
+                list += (list.isEmpty() ? "" : ",") + QByteArray::number(id);
+            where += " AND type_id IN (" + list + ')';
+        } else {
+            *typeIds = std::move(ids);
+        }
     }
     if (!q.streamGlob.isEmpty()) {
-        where += " AND stream_id IN (SELECT id FROM streams WHERE name GLOB ?)";
-        binds.push_back([v = q.streamGlob](SqliteStatement &st, int &i) { st.bind(i++, v); });
+        // '+' keeps SQLite walking the log in position order instead of sorting every match.
+        where += " AND +stream_id IN (SELECT id FROM streams WHERE name GLOB :glob)";
+        binds.push_back([v = q.streamGlob](SqliteStatement &st) { st.bind(":glob", v); });
     }
     if (q.sinceMs) {
-        where += " AND time>=?";
-        binds.push_back([v = *q.sinceMs](SqliteStatement &st, int &i) { st.bind(i++, v); });
+        where += " AND time>=:since";
+        binds.push_back([v = *q.sinceMs](SqliteStatement &st) { st.bind(":since", v); });
     }
     if (q.untilMs) {
-        where += " AND time<?";
-        binds.push_back([v = *q.untilMs](SqliteStatement &st, int &i) { st.bind(i++, v); });
+        where += " AND time<:until";
+        binds.push_back([v = *q.untilMs](SqliteStatement &st) { st.bind(":until", v); });
+    }
+    return true;
+}
+
+bool EventStore::Private::pageQuery(const EventQuery &q, PageQuery &page) const
+{
+    std::vector<qint64> typeArms;
+    QByteArray where;
+    // An exact stream pages by version on UNIQUE(stream_id, version): within a stream, version
+    // order is position order. Several types are read as one ordered arm per type.
+    page.byVersion = !q.stream.isEmpty();
+    if (!buildWhere(q, page.byVersion, where, page.binds, &typeArms))
+        return false;
+    const QByteArray cols(kEventColumns);
+    const QByteArray dir = q.backward ? " DESC" : "";
+    const QByteArray bounds = " AND position>=:low AND position<=:high";
+    if (page.byVersion) {
+        page.sql = "SELECT " + cols + " FROM events WHERE " + where + bounds
+                   + (q.backward ? " AND version<:cursor" : " AND version>:cursor") + " ORDER BY version" + dir + " LIMIT :limit";
+    } else if (!typeArms.empty()) {
+        QByteArray arms;
+        for (const qint64 type : typeArms) {
+            if (!arms.isEmpty())
+                arms += " UNION ALL ";
+            arms += "SELECT * FROM (SELECT " + cols + " FROM events WHERE " + where + " AND type_id=" + QByteArray::number(type) + bounds
+                    + " ORDER BY position" + dir + " LIMIT :limit)";
+        }
+        page.sql = arms + " ORDER BY position" + dir + " LIMIT :limit";
+    } else {
+        page.sql = "SELECT " + cols + " FROM events WHERE " + where + bounds + " ORDER BY position" + dir + " LIMIT :limit";
     }
     return true;
 }
 
 void EventStore::forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const
 {
-    QByteArray where;
-    std::vector<std::function<void(SqliteStatement &, int &)>> binds;
-    if (!d->buildWhere(query, where, binds))
+    Private::PageQuery page;
+    if (!d->pageQuery(query, page))
         return;
-    // Keyset paging: each page continues strictly after the previous page's last position.
-    const QByteArray sql = "SELECT " + QByteArray(kEventColumns) + " FROM events WHERE " + where
-                           + (query.backward ? " AND position<=? AND position>=? ORDER BY position DESC LIMIT ?"
-                                             : " AND position>=? AND position<=? ORDER BY position LIMIT ?");
-    SqliteStatement st(*d->db, sql);
+    SqliteStatement st(*d->db, page.sql);
+    // Keyset paging: each page continues strictly after the previous page's last row.
     qint64 low = query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1);
     qint64 high = query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
                                  : query.toPosition.value_or(std::numeric_limits<qint64>::max());
+    qint64 cursor = query.backward ? std::numeric_limits<qint64>::max() : -1;
     qint64 remaining = query.limit < 0 ? std::numeric_limits<qint64>::max() : query.limit;
     while (remaining > 0 && low <= high) {
-        int i = 1;
-        for (const auto &b : binds)
-            b(st, i);
-        st.bind(i++, query.backward ? high : low);
-        st.bind(i++, query.backward ? low : high);
-        const qint64 page = std::min(remaining, kPageSize);
-        st.bind(i++, page);
+        for (const auto &bind : page.binds)
+            bind(st);
+        st.bind(":low", low);
+        st.bind(":high", high);
+        if (page.byVersion)
+            st.bind(":cursor", cursor);
+        const qint64 limit = std::min(remaining, kPageSize);
+        st.bind(":limit", limit);
         qint64 rows = 0;
-        qint64 last = 0;
+        Event last;
         while (st.step()) {
-            const Event e = d->rowToEvent(st);
-            last = e.position;
+            last = d->rowToEvent(st);
             ++rows;
             --remaining;
-            if (!fn(e)) {
+            if (!fn(last)) {
                 st.reset();
                 return;
             }
         }
         st.reset();
-        if (rows < page)
+        if (rows < limit)
             break;
-        if (query.backward)
-            high = last - 1;
+        if (page.byVersion)
+            cursor = last.version;
+        else if (query.backward)
+            high = last.position - 1;
         else
-            low = last + 1;
+            low = last.position + 1;
     }
 }
 
+QString EventStore::queryPlan(const EventQuery &query) const
+{
+    Private::PageQuery page;
+    if (!d->pageQuery(query, page))
+        return QStringLiteral("(matches nothing)");
+    SqliteStatement st(*d->db, "EXPLAIN QUERY PLAN " + page.sql);
+    QStringList lines;
+    while (st.step())
+        lines << st.text(3);
+    return lines.join(u'\n');
+}
+
 std::vector<Event> EventStore::read(const EventQuery &query) const
+
 {
     std::vector<Event> out;
     forEach(query, [&](const Event &e) {
@@ -904,17 +965,15 @@ qint64 EventStore::count(const EventQuery &query) const
         n = std::max<qint64>(0, std::min(high, head) - std::max<qint64>(low, 1) + 1);
     } else {
         QByteArray where;
-        std::vector<std::function<void(SqliteStatement &, int &)>> binds;
-        if (!d->buildWhere(query, where, binds))
+        std::vector<Private::Binder> binds;
+        if (!d->buildWhere(query, true, where, binds))
             return 0;
-        const QByteArray sql = "SELECT count(*) FROM events WHERE " + where + " AND position>=? AND position<=?";
-        SqliteStatement st(*d->db, sql);
-        int i = 1;
-        for (const auto &b : binds)
-            b(st, i);
-        st.bind(i++, query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1));
-        st.bind(i++, query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
-                                    : query.toPosition.value_or(std::numeric_limits<qint64>::max()));
+        SqliteStatement st(*d->db, "SELECT count(*) FROM events WHERE " + where + " AND position>=:low AND position<=:high");
+        for (const auto &bind : binds)
+            bind(st);
+        st.bind(":low", query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1));
+        st.bind(":high", query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
+                                        : query.toPosition.value_or(std::numeric_limits<qint64>::max()));
         if (st.step())
             n = st.int64(0);
     }

@@ -124,6 +124,8 @@ public:
     // Streams the log through a callback (return false to stop); reads in pages, never loads all.
     void forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const;
     qint64 count(const EventQuery &query) const;
+    // SQLite's plan for one page of the query (EXPLAIN QUERY PLAN), for diagnostics and tests.
+    QString queryPlan(const EventQuery &query) const;
     std::optional<Event> eventAt(qint64 position) const;
     std::optional<Event> eventById(const QString &id) const;
 

@@ -109,6 +109,16 @@ void SqliteStatement::bindBlob(int index, const QByteArray &value)
     sqlite3_bind_blob(m_stmt, index, value.constData(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
 }
 
+void SqliteStatement::bind(const char *name, qint64 value)
+{
+    bind(sqlite3_bind_parameter_index(m_stmt, name), value);
+}
+
+void SqliteStatement::bind(const char *name, const QString &value)
+{
+    bind(sqlite3_bind_parameter_index(m_stmt, name), value);
+}
+
 void SqliteStatement::bindNull(int index)
 {
     sqlite3_bind_null(m_stmt, index);

@@ -50,6 +50,9 @@ public:
     void bindText(int index, const QByteArray &utf8);
     void bindBlob(int index, const QByteArray &value);
     void bindNull(int index);
+    // Named parameters (":name"); a name used several times in the SQL is bound once.
+    void bind(const char *name, qint64 value);
+    void bind(const char *name, const QString &value);
     // true while a row is available; false when done. Throws on error.
     bool step();
     // Runs a statement that returns no rows (or ignores them).
