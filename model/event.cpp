@@ -16,6 +16,14 @@ QString Event::category() const
     return categoryOf(stream);
 }
 
+QByteArray Event::rawDataText(const QByteArray &data)
+{
+    // Valid UTF-8 is shown as it is; other bytes as base64 behind a marker, so nothing is lost.
+    if (QString::fromUtf8(data).toUtf8() == data)
+        return data;
+    return QByteArrayLiteral("base64:") + data.toBase64();
+}
+
 QByteArray Event::toJsonLine() const
 {
     QByteArray out;
@@ -34,7 +42,7 @@ QByteArray Event::toJsonLine() const
     if (dataIsJson)
         out.append(data.isEmpty() ? QByteArrayLiteral("null") : data);
     else
-        jsonutil::appendString(out, QString::fromUtf8(data).toUtf8()); // raw bytes shown as text
+        jsonutil::appendString(out, rawDataText(data));
     out.append(",\"metadata\":");
     out.append(metadata.isEmpty() ? QByteArrayLiteral("{}") : metadata);
     out.append(",\"time\":\"");

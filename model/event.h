@@ -28,7 +28,10 @@ struct Event
 
     // One JSON Lines record with exactly the canonical keys
     // position, stream, version, id, type, data, metadata, time.
+    // Non-JSON data appears as a JSON string: the text when it is valid UTF-8, otherwise
+    // "base64:" followed by the bytes in base64.
     QByteArray toJsonLine() const;
+    static QByteArray rawDataText(const QByteArray &data);
 
     bool operator==(const Event &other) const = default;
 };

@@ -148,6 +148,20 @@ QString generateEventId()
     return QUuid::fromRfc4122(QByteArrayView(reinterpret_cast<const char *>(b), 16)).toString(QUuid::WithoutBraces);
 }
 
+// Stream and type names are shown in tables and typed on command lines: no control
+// characters, not blank.
+void checkName(const char *what, const QString &name)
+{
+    if (name.trimmed().isEmpty())
+        throw StoreError(QStringLiteral("invalid %1 name '%2': it is blank").arg(QLatin1StringView(what), name));
+    for (const QChar c : name) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            throw StoreError(QStringLiteral("invalid %1 name '%2': it contains the control character U+%3")
+                                 .arg(QLatin1StringView(what), QString(name).replace(c, u'?'))
+                                 .arg(static_cast<int>(c.unicode()), 4, 16, QLatin1Char('0')));
+    }
+}
+
 bool isUniqueViolation(int code)
 {
     return code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
@@ -284,7 +298,7 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
             throw StoreError(QStringLiteral("cannot open store '%1': not an eventlens store (empty file)").arg(path));
         db.exec("PRAGMA query_only=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
     } else {
-        db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;");
+        db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
         if (tableCount == 0) {
             db.exec("BEGIN IMMEDIATE");
             try {
@@ -448,6 +462,7 @@ EventStore::Private::StreamState &EventStore::Private::createStream(const QStrin
 {
     if (StreamState *existing = findStream(stream))
         return *existing;
+    checkName("stream", stream);
     StreamState state;
     state.categoryId = categoryId(Event::categoryOf(stream));
     state.nameUtf8 = stream.toUtf8();
@@ -463,6 +478,7 @@ const EventStore::Private::TypeEntry &EventStore::Private::typeEntry(const QStri
     auto it = typeIds.constFind(type);
     if (it != typeIds.constEnd())
         return *it;
+    checkName("event type", type);
     TypeEntry entry;
     entry.utf8 = type.toUtf8();
     selectType.bindText(1, entry.utf8);
@@ -596,6 +612,8 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             e.id = ne.id.isEmpty() ? generateEventId() : ne.id;
             e.type = ne.type;
             e.timeMs = ne.timeMs.value_or(now);
+            if (!timeutil::inRange(e.timeMs))
+                throw StoreError(QStringLiteral("cannot append to stream '%1': event time %2 ms is outside the years 0000-9999").arg(stream).arg(e.timeMs));
             e.dataIsJson = ne.dataIsJson;
             e.data = ne.data;
             e.metadata = ne.metadata.isEmpty() ? QByteArrayLiteral("{}") : ne.metadata;
@@ -1260,6 +1278,8 @@ std::unique_ptr<Subscription> EventStore::subscribe(qint64 afterPosition, std::f
             }
         } catch (const StoreError &e) {
             s->setError(e.message());
+        } catch (const std::exception &e) {
+            s->setError(QStringLiteral("subscriber failed: %1").arg(QString::fromUtf8(e.what())));
         }
     });
     return sub;

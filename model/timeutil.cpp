@@ -124,7 +124,10 @@ std::optional<qint64> parseIsoChars(const Ch *s, qsizetype n)
     }
     const qint64 days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
     const qint64 secs = days * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
-    return secs * 1000 + ms;
+    const qint64 result = secs * 1000 + ms;
+    if (!inRange(result))
+        return std::nullopt;
+    return result;
 }
 
 } // namespace
@@ -190,9 +193,10 @@ std::optional<qint64> fromUnixNumber(double value)
 {
     if (!std::isfinite(value) || std::fabs(value) > 9.0e15)
         return std::nullopt;
-    if (std::fabs(value) < 1e11)
-        return static_cast<qint64>(std::llround(value * 1000.0));
-    return static_cast<qint64>(std::llround(value));
+    const qint64 ms = std::fabs(value) < 1e11 ? static_cast<qint64>(std::llround(value * 1000.0)) : static_cast<qint64>(std::llround(value));
+    if (!inRange(ms))
+        return std::nullopt;
+    return ms;
 }
 
 std::optional<qint64> parseTimeValue(QStringView text)

@@ -27,5 +27,10 @@ std::optional<qint64> fromUnixNumber(double value);
 
 qint64 nowMs();
 
+// The instants that format as "YYYY-MM-DDTHH:MM:SS.mmmZ": years 0000 to 9999.
+constexpr qint64 kMinMs = -62167219200000LL;  // 0000-01-01T00:00:00.000Z
+constexpr qint64 kMaxMs = 253402300799999LL;  // 9999-12-31T23:59:59.999Z
+constexpr bool inRange(qint64 ms) { return ms >= kMinMs && ms <= kMaxMs; }
+
 } // namespace timeutil
 } // namespace eventlens

@@ -9,6 +9,7 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -72,15 +73,17 @@ std::vector<qint64> positions(const std::vector<Event> &events)
 }
 
 // Child-process mode for the crash test: commit one batch of 10, then start a batch of
-// `n` events, announce the middle on stdout and wait to be killed before committing.
+// `n` events of 64 KiB each (more than the page cache, so uncommitted pages reach the WAL),
+// announce when three quarters are written and wait to be killed before committing.
 int runCrashChild(const QString &path, int n)
 {
     auto store = EventStore::open(path);
     store->append(QStringLiteral("crash-1"), ExpectedVersion::noStream(), evs(10));
     auto batch = store->beginBatch();
     for (int i = 0; i < n; ++i) {
-        batch.append(QStringLiteral("crash-") + QString::number(2 + i % 7), ExpectedVersion::any(), evs(1));
-        if (i == n / 2) {
+        NewEvent big = ev(QStringLiteral("Big"), "{\"blob\":\"" + QByteArray(64 * 1024, static_cast<char>('a' + i % 26)) + "\"}");
+        batch.append(QStringLiteral("crash-") + QString::number(2 + i % 7), ExpectedVersion::any(), {big});
+        if (i == n * 3 / 4) {
             std::fputs("halfway\n", stdout);
             std::fflush(stdout);
         }
@@ -165,6 +168,37 @@ private slots:
         QCOMPARE(line, QByteArray("{\"position\":1,\"stream\":\"account-7\",\"version\":0,\"id\":\"11111111-2222-3333-4444-555555555555\","
                                   "\"type\":\"Deposited\",\"data\":{\"amount\":12.5,\"note\":\"caf\xc3\xa9\"},"
                                   "\"metadata\":{\"correlationId\":\"c-1\"},\"time\":\"2024-02-29T23:59:58.123Z\"}"));
+    }
+
+    void rejectsBadNamesAndTimes()
+    {
+        auto store = EventStore::open(newPath());
+        for (const QString &bad : {QString(), QStringLiteral("   "), QStringLiteral("s\n1"), QStringLiteral("tab\there")}) {
+            try {
+                store->append(bad, ExpectedVersion::any(), evs(1));
+                QFAIL("bad stream name accepted");
+            } catch (const StoreError &e) {
+                QVERIFY2(e.message().contains(u"stream"), qPrintable(e.message()));
+            }
+        }
+        QVERIFY_THROWS_EXCEPTION(StoreError, store->append(QStringLiteral("s-1"), ExpectedVersion::any(), {ev(QStringLiteral("Bad\u0001Type"))}));
+        NewEvent late = ev(QStringLiteral("Late"));
+        late.timeMs = timeutil::kMaxMs + 1;
+        QVERIFY_THROWS_EXCEPTION(StoreError, store->append(QStringLiteral("s-1"), ExpectedVersion::any(), {late}));
+        QCOMPARE(store->headPosition(), 0);
+        QCOMPARE(store->streams().size(), size_t(0));
+        // Unicode names are fine.
+        QCOMPARE(store->append(QStringLiteral("konto-\u00e4\u00f6-\u6f22"), ExpectedVersion::any(), evs(1)).firstPosition, 1);
+    }
+
+    void rawDataInJsonLinesIsLossless()
+    {
+        Event e;
+        e.dataIsJson = false;
+        e.data = QByteArrayLiteral("plain text");
+        QVERIFY(e.toJsonLine().contains("\"data\":\"plain text\""));
+        e.data = QByteArray("\xff\x00\x01", 3);
+        QVERIFY2(e.toJsonLine().contains("\"data\":\"base64:/wAB\""), e.toJsonLine().constData());
     }
 
     void wrongExpectedVersionRaisesAndAppendsNothing()
@@ -783,7 +817,7 @@ private slots:
         const QString path = newPath();
         QProcess child;
         child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--crash-child"), path, QStringLiteral("20000")});
+        child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--crash-child"), path, QStringLiteral("2000")});
         QVERIFY(child.waitForStarted(30000));
         QByteArray out;
         while (!out.contains("halfway") && child.state() == QProcess::Running) {
@@ -791,6 +825,9 @@ private slots:
                 out += child.readAllStandardOutput();
         }
         QVERIFY2(out.contains("halfway"), out.constData());
+        // The uncommitted batch has spilled into the WAL: recovery must ignore those frames.
+        QVERIFY2(QFileInfo(path + QStringLiteral("-wal")).size() > 16 * 1024 * 1024,
+                 qPrintable(QString::number(QFileInfo(path + QStringLiteral("-wal")).size())));
         child.kill(); // SIGKILL: no destructor, no rollback, no cleanup
         QVERIFY(child.waitForFinished(30000));
         QCOMPARE(child.exitStatus(), QProcess::CrashExit);

@@ -66,6 +66,10 @@ private slots:
         QCOMPARE(timeutil::parseTimeValue(u"1709251198123"), std::optional<qint64>(1709251198123));
         QCOMPARE(timeutil::parseTimeValue(u"2024-02-29T23:59:58Z"), std::optional<qint64>(1709251198000));
         QVERIFY(!timeutil::parseTimeValue(u"nan"));
+        // Past 9999-12-31 the canonical time format breaks: refused.
+        QVERIFY(!timeutil::parseTimeValue(u"253402300800000"));
+        QCOMPARE(timeutil::parseTimeValue(u"253402300799999"), std::optional<qint64>(timeutil::kMaxMs));
+        QVERIFY(!timeutil::parseIso(QByteArrayLiteral("9999-12-31T23:59:59.999-01:00")));
         QVERIFY(!timeutil::parseTimeValue(u""));
     }
 
