@@ -5,3 +5,4 @@ eventlens_add_test(tst_importers
 eventlens_add_test(tst_importers_store
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_importers_store.cpp
     LIBS eventlens_importers)
+eventlens_add_test(tst_samples SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_samples.cpp LIBS eventlens_importers)
