@@ -5,6 +5,7 @@
 #include "esdbparser.h"
 #include "jsonarrayparser.h"
 #include "jsonlinesparser.h"
+#include "jsonscanner.h"
 #include "kcatparser.h"
 
 #include <QIODevice>
@@ -65,26 +66,15 @@ std::optional<QString> FormatDetector::checkText(const QByteArray &head, bool st
         if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f')
             ++controls;
         if (c >= 0x80) {
-            int more = 0;
-            if (c >= 0xC2 && c <= 0xDF)
-                more = 1;
-            else if (c >= 0xE0 && c <= 0xEF)
-                more = 2;
-            else if (c >= 0xF0 && c <= 0xF4)
-                more = 3;
-            else
+            int length = 0;
+            const JsonScanner::Utf8 utf8 = JsonScanner::checkUtf8(head.constData() + i, head.constData() + n, length);
+            if (utf8 == JsonScanner::Utf8::Truncated)
+                break; // a sequence cut by the end of the head
+            if (utf8 != JsonScanner::Utf8::Ok)
                 return QStringLiteral("binary data (byte 0x%1 at offset %2 is not UTF-8), not a text event file")
                     .arg(c, 2, 16, QChar(u'0'))
                     .arg(i);
-            if (i + more >= n)
-                break; // a sequence cut by the end of the head
-            for (int k = 1; k <= more; ++k) {
-                if ((d[i + k] & 0xC0) != 0x80)
-                    return QStringLiteral("binary data (byte 0x%1 at offset %2 is not UTF-8), not a text event file")
-                        .arg(c, 2, 16, QChar(u'0'))
-                        .arg(i);
-            }
-            i += more;
+            i += length - 1;
         }
     }
     if (controls > 0 && controls * 10 >= n)

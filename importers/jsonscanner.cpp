@@ -222,35 +222,18 @@ bool Scan::string(JsonValue &out)
         if (c < 0x20)
             return fail(p, c == '\n' ? QStringLiteral("line break inside a string (unterminated string?)")
                                      : QStringLiteral("unescaped control character in string"));
-        // UTF-8 multi-byte sequence
-        int more = 0;
-        if (c >= 0xC2 && c <= 0xDF)
-            more = 1;
-        else if (c >= 0xE0 && c <= 0xEF)
-            more = 2;
-        else if (c >= 0xF0 && c <= 0xF4)
-            more = 3;
-        else
+        int length = 0;
+        switch (JsonScanner::checkUtf8(p, end, length)) {
+        case JsonScanner::Utf8::Ok:
+            break;
+        case JsonScanner::Utf8::BadLeadByte:
             return fail(p, QStringLiteral("invalid UTF-8 byte 0x%1 in string").arg(c, 2, 16, QChar(u'0')));
-        if (end - p <= more)
-            return fail(p, QStringLiteral("truncated UTF-8 sequence in string"));
-        const auto c1 = static_cast<unsigned char>(p[1]);
-        bool ok = c1 >= 0x80 && c1 <= 0xBF;
-        if (c == 0xE0)
-            ok = ok && c1 >= 0xA0;
-        else if (c == 0xED)
-            ok = ok && c1 <= 0x9F;
-        else if (c == 0xF0)
-            ok = ok && c1 >= 0x90;
-        else if (c == 0xF4)
-            ok = ok && c1 <= 0x8F;
-        for (int k = 2; ok && k <= more; ++k) {
-            const auto ck = static_cast<unsigned char>(p[k]);
-            ok = ck >= 0x80 && ck <= 0xBF;
-        }
-        if (!ok)
+        case JsonScanner::Utf8::BadSequence:
             return fail(p, QStringLiteral("invalid UTF-8 sequence in string"));
-        p += more + 1;
+        case JsonScanner::Utf8::Truncated:
+            return fail(p, QStringLiteral("truncated UTF-8 sequence in string"));
+        }
+        p += length;
     }
     out.kind = JsonValue::Kind::String;
     out.begin = start;
@@ -595,6 +578,44 @@ std::optional<double> JsonScanner::toDouble(const JsonValue &number)
     if (ec != std::errc() || ptr != number.begin + number.size)
         return std::nullopt;
     return d;
+}
+
+JsonScanner::Utf8 JsonScanner::checkUtf8(const char *p, const char *end, int &length)
+{
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x80) {
+        length = 1;
+        return Utf8::Ok;
+    }
+    int more = 0;
+    unsigned char low = 0x80; // the range of the second byte
+    unsigned char high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        more = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        more = 2;
+        if (c == 0xE0)
+            low = 0xA0; // overlong
+        else if (c == 0xED)
+            high = 0x9F; // UTF-16 surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        more = 3;
+        if (c == 0xF0)
+            low = 0x90; // overlong
+        else if (c == 0xF4)
+            high = 0x8F; // above U+10FFFF
+    } else {
+        return Utf8::BadLeadByte;
+    }
+    for (int k = 1; k <= more; ++k) {
+        if (p + k >= end)
+            return Utf8::Truncated;
+        const auto ck = static_cast<unsigned char>(p[k]);
+        if (k == 1 ? (ck < low || ck > high) : (ck < 0x80 || ck > 0xBF))
+            return Utf8::BadSequence;
+    }
+    length = more + 1;
+    return Utf8::Ok;
 }
 
 void JsonScanner::position(QByteArrayView text, qsizetype offset, qint64 &line, qint64 &column)

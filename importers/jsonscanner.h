@@ -80,6 +80,13 @@ public:
     static std::optional<qint64> toInt64(const JsonValue &number);
     static std::optional<double> toDouble(const JsonValue &number);
 
+    // One UTF-8 sequence, checked strictly (RFC 3629: no overlong forms, no surrogates, nothing
+    // above U+10FFFF). The one UTF-8 check of the importers: strings here, text in FormatDetector.
+    enum class Utf8 { Ok, BadLeadByte, BadSequence, Truncated };
+    // Checks the sequence starting at p (p < end). Ok sets length to its size (1 to 4 bytes);
+    // Truncated means a valid beginning cut off by end.
+    static Utf8 checkUtf8(const char *p, const char *end, int &length);
+
     // 1-based line and column of a byte offset in text.
     static void position(QByteArrayView text, qsizetype offset, qint64 &line, qint64 &column);
     // "at line L, column C: message" relative to text (line omitted when withLine is false).

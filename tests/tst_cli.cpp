@@ -159,6 +159,7 @@ private slots:
     void appendIdempotent();
     void appendUsage_data();
     void appendUsage();
+    void appendKeepsJsonExact();
 
     void readCommandsLeaveStoreUntouched_data();
     void readCommandsLeaveStoreUntouched();
@@ -956,6 +957,23 @@ void TestCli::appendUsage_data()
     QTest::newRow("metadata not object") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{}"),
                                                         QStringLiteral("--metadata"), QStringLiteral("[1]")}
                                          << QStringLiteral("--metadata must be a JSON object");
+    QTest::newRow("data: trailing comma") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{\"a\":1,}")}
+                                          << QStringLiteral("--data is not valid JSON at column 8: expected a string key, found '}'");
+    QTest::newRow("data: empty") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QString()}
+                                 << QStringLiteral("--data is not valid JSON at column 1: expected a value, found end of input");
+    QTest::newRow("data: two values") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{} []")}
+                                      << QStringLiteral("--data is not valid JSON at column 4: unexpected '[' after the value");
+    QTest::newRow("data: several lines") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{\n  \"a\": }")}
+                                         << QStringLiteral("--data is not valid JSON at line 2, column 8: expected a value, found '}'");
+    QTest::newRow("metadata: bad literal") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{}"),
+                                                          QStringLiteral("--metadata"), QStringLiteral("{\"a\":tru}")}
+                                           << QStringLiteral("--metadata is not valid JSON at column 6: invalid literal 'tru' (expected true)");
+    QTest::newRow("metadata: a string") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{}"),
+                                                       QStringLiteral("--metadata"), QStringLiteral("\"{}\"")}
+                                        << QStringLiteral("--metadata must be a JSON object, not a string");
+    QTest::newRow("metadata: a number") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{}"),
+                                                       QStringLiteral("--metadata"), QStringLiteral("1e400")}
+                                        << QStringLiteral("--metadata must be a JSON object, not a number");
     QTest::newRow("bad id") << QStringList{stream, QStringLiteral("s-1"), type, QStringLiteral("T"), data, QStringLiteral("{}"), QStringLiteral("--id"),
                                            QStringLiteral("not-a-uuid")}
                             << QStringLiteral("--id");
@@ -985,6 +1003,60 @@ void TestCli::appendUsage()
                              QStringLiteral("T"), QStringLiteral("--data"), QStringLiteral("{}")});
     QVERIFY2(missing.code == 1, qPrintable(missing.describe()));
     QVERIFY(!QFileInfo::exists(noFolder));
+}
+
+// The stored "data" and "metadata" of an events --json line, byte for byte.
+QByteArray storedPayload(const QByteArray &line)
+{
+    const qsizetype begin = line.indexOf(",\"data\":");
+    const qsizetype end = line.lastIndexOf(",\"time\":\"");
+    return begin >= 0 && end > begin ? line.mid(begin + 1, end - begin - 1) : QByteArray("<no payload in: " + line + '>');
+}
+
+void TestCli::appendKeepsJsonExact()
+{
+    // Numbers keep their digits (no rounding to double, no 1E2 -> 100.0, no overflow on 1e400),
+    // members keep their order and duplicates, strings their escapes; only whitespace goes.
+    const QString data = QStringLiteral("{\"big\": 123456789012345678901234567890, \"e\": 1E2, \"z\": 1, \"a\": 2, \"a\": 3,\n"
+                                        " \"s\": \"caf\\u00e9 \u00e9\\n\", \"neg\": -0.0, \"huge\": 1e400, \"list\": [ 1.50 , null ]}");
+    const QString metadata = QStringLiteral("{ \"z\" : 1E-2 , \"a\": {\"b\": [1, 2]}, \"z\": 0 }");
+    const QByteArray expected = "\"data\":{\"big\":123456789012345678901234567890,\"e\":1E2,\"z\":1,\"a\":2,\"a\":3,"
+                                "\"s\":\"caf\\u00e9 \xC3\xA9\\n\",\"neg\":-0.0,\"huge\":1e400,\"list\":[1.50,null]},"
+                                "\"metadata\":{\"z\":1E-2,\"a\":{\"b\":[1,2]},\"z\":0}";
+
+    const QString store = path(QStringLiteral("append-exact.db"));
+    Run r = cli({QStringLiteral("append"), store, QStringLiteral("--stream"), QStringLiteral("s-1"), QStringLiteral("--type"), QStringLiteral("T"),
+                 QStringLiteral("--data"), data, QStringLiteral("--metadata"), metadata});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+    r = cli({QStringLiteral("append"), store, QStringLiteral("--stream"), QStringLiteral("s-1"), QStringLiteral("--type"), QStringLiteral("T"),
+             QStringLiteral("--data"), QStringLiteral("1e400")});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+    r = cli({QStringLiteral("append"), store, QStringLiteral("--stream"), QStringLiteral("s-1"), QStringLiteral("--type"), QStringLiteral("T"),
+             QStringLiteral("--data"), QStringLiteral(" 123456789012345678901234567890 ")});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+
+    r = cli({QStringLiteral("events"), store, QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+    const QList<QByteArray> lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QCOMPARE(storedPayload(lines[0]), expected);
+    QCOMPARE(storedPayload(lines[1]), QByteArray("\"data\":1e400,\"metadata\":{}"));
+    QCOMPARE(storedPayload(lines[2]), QByteArray("\"data\":123456789012345678901234567890,\"metadata\":{}"));
+    QCOMPARE(cli({QStringLiteral("verify"), store}).code, 0);
+
+    // An import of the same values stores the same bytes.
+    const QString jsonl = path(QStringLiteral("append-exact.jsonl"));
+    {
+        QFile f(jsonl);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"stream\":\"s-1\",\"type\":\"T\",\"data\":" + data.toUtf8().replace('\n', ' ') + ",\"metadata\":" + metadata.toUtf8() + "}\n");
+    }
+    const QString imported = path(QStringLiteral("import-exact.db"));
+    r = cli({QStringLiteral("import"), jsonl, QStringLiteral("--into"), imported});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+    r = cli({QStringLiteral("events"), imported, QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+    QCOMPARE(storedPayload(r.out.trimmed()), expected);
 }
 
 // ---- read-only and verify ----------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QFileDialog>
 #include <QFile>
 #include <QHeaderView>
 #include <QLabel>
@@ -22,6 +23,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace eventlens;
 
@@ -66,6 +68,35 @@ QString label(const QWidget &parent, const char *name)
     return QStringLiteral("<no widget %1>").arg(QLatin1String(name));
 }
 
+// Triggers a window action and reports whether it returned at once. A dialog run with a nested
+// exec() would block here: a watchdog then rejects the window's dialogs and the call fails.
+bool triggerReturnsAtOnce(QWidget &window, const char *action)
+{
+    bool returned = false;
+    bool blocked = false;
+    QTimer watchdog;
+    watchdog.setSingleShot(true);
+    QObject::connect(&watchdog, &QTimer::timeout, &window, [&] {
+        if (returned)
+            return;
+        blocked = true;
+        const auto dialogs = window.findChildren<QDialog *>();
+        for (QDialog *dialog : dialogs)
+            dialog->reject();
+    });
+    watchdog.start(10000);
+    window.findChild<QAction *>(QLatin1String(action))->trigger();
+    returned = true;
+    return !blocked;
+}
+
+// The visible file dialog of the window named name, or nullptr.
+QFileDialog *fileDialog(const QWidget &window, const char *name)
+{
+    auto *dialog = window.findChild<QFileDialog *>(QLatin1String(name));
+    return dialog && dialog->isVisible() ? dialog : nullptr;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject
@@ -82,6 +113,9 @@ private Q_SLOTS:
     void cancelDemoCreation();
     void importFiles();
     void settingsPersist();
+    void openStoreDialogDoesNotBlock();
+    void importDialogDoesNotBlock();
+    void newStoreReplacesOpenStore();
 
 private:
     QTemporaryDir m_dir;
@@ -350,6 +384,145 @@ void TestMainWindow::settingsPersist()
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QCOMPARE(window.findChild<QSplitter *>(QStringLiteral("mainSplitter"))->sizes(), sizes);
     QCOMPARE(window.eventTable()->columnWidth(EventListModel::StreamColumn), 222);
+}
+
+void TestMainWindow::openStoreDialogDoesNotBlock()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy opened(&window, &MainWindow::storeOpened);
+
+    QVERIFY2(triggerReturnsAtOnce(window, "openStoreAction"), "the Open Store dialog ran a nested event loop");
+    QFileDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = fileDialog(window, "openStoreDialog")));
+    QCOMPARE(dialog->windowModality(), Qt::WindowModal);
+    QCOMPARE(dialog->fileMode(), QFileDialog::ExistingFile);
+    QCOMPARE(opened.count(), 0);
+
+    dialog->selectFile(m_path);
+    static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept() is protected
+    QCOMPARE(opened.count(), 1);
+    QCOMPARE(window.storePath(), m_path);
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("%1 events").arg(QLocale().toString(FixtureEvents)));
+    QTRY_VERIFY(!window.findChild<QFileDialog *>()); // deleted once closed
+
+    // Cancelling keeps the open store.
+    QVERIFY(triggerReturnsAtOnce(window, "openStoreAction"));
+    QTRY_VERIFY((dialog = fileDialog(window, "openStoreDialog")));
+    QCOMPARE(dialog->directory().absolutePath(), QFileInfo(m_path).absolutePath());
+    dialog->reject();
+    QCOMPARE(opened.count(), 1);
+    QCOMPARE(window.storePath(), m_path);
+    QTRY_VERIFY(!window.findChild<QFileDialog *>());
+}
+
+void TestMainWindow::importDialogDoesNotBlock()
+{
+    const QString path = m_dir.filePath(QStringLiteral("import-dialog.eventlens"));
+    const QString file = m_dir.filePath(QStringLiteral("import-dialog.jsonl"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"stream\":\"cart-1\",\"type\":\"CartCreated\",\"data\":{\"user\":\"ada\"}}\n"
+                "{\"stream\":\"cart-1\",\"type\":\"ItemAdded\",\"data\":{\"sku\":\"A-1\"}}\n");
+    }
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.createStore(path));
+    QSignalSpy ended(&window, &MainWindow::taskEnded);
+
+    QVERIFY2(triggerReturnsAtOnce(window, "importAction"), "the Import dialog ran a nested event loop");
+    QFileDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = fileDialog(window, "importDialog")));
+    QCOMPARE(dialog->windowModality(), Qt::WindowModal);
+    QCOMPARE(dialog->fileMode(), QFileDialog::ExistingFiles);
+    dialog->selectFile(file);
+    static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept() is protected
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 60000);
+    QVERIFY2(ended.at(0).at(0).toBool(), qPrintable(ended.at(0).at(1).toString()));
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("2 events"));
+}
+
+void TestMainWindow::newStoreReplacesOpenStore()
+{
+    const QString path = m_dir.filePath(QStringLiteral("replaced.eventlens"));
+    QVERIFY(QFile::copy(m_path, path));
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openStore(path));
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("%1 events").arg(QLocale().toString(FixtureEvents)));
+
+    // Another writer appends and closes; the window's open connection keeps the WAL from being
+    // checkpointed away, so the store is its main file plus a WAL holding committed events.
+    {
+        auto writer = EventStore::open(path, EventStore::OpenMode::ReadWrite);
+        NewEvent e;
+        e.type = QStringLiteral("Deposited");
+        e.data = "{\"amount\":1}";
+        writer->append(QStringLiteral("account-9"), ExpectedVersion::any(), {e});
+    }
+    QVERIFY(QFileInfo(path + QStringLiteral("-wal")).size() > 0);
+    window.reload();
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("%1 events").arg(QLocale().toString(FixtureEvents + 1)));
+    QSignalSpy opened(&window, &MainWindow::storeOpened);
+
+    const auto chooseNewStore = [&](QMessageBox::StandardButton answer) -> bool {
+        if (!triggerReturnsAtOnce(window, "newStoreAction"))
+            return false;
+        QFileDialog *dialog = nullptr;
+        if (!QTest::qWaitFor([&] { return (dialog = fileDialog(window, "newStoreDialog")) != nullptr; }))
+            return false;
+        if (dialog->acceptMode() != QFileDialog::AcceptSave || dialog->windowModality() != Qt::WindowModal)
+            return false;
+        dialog->selectFile(path);
+        static_cast<QDialog *>(dialog)->accept(); // an existing file: the window asks, not QFileDialog (it would nest exec())
+        QMessageBox *box = nullptr;
+        if (!QTest::qWaitFor([&] { return (box = window.findChild<QMessageBox *>(QStringLiteral("replaceStoreBox"))) && box->isVisible(); }))
+            return false;
+        if (box->windowModality() != Qt::WindowModal || !box->text().contains(QDir::toNativeSeparators(path)))
+            return false;
+        box->button(answer)->click();
+        return true;
+    };
+
+    // No: nothing changes.
+    QVERIFY(chooseNewStore(QMessageBox::No));
+    QCOMPARE(opened.count(), 0);
+    QCOMPARE(window.storePath(), path);
+    QTRY_VERIFY(!window.findChild<QMessageBox *>(QStringLiteral("replaceStoreBox")));
+    QVERIFY(QFile::exists(path));
+
+    // Yes: the open store is closed (window and model let go of it) while its file is still
+    // there, then its files (WAL included) are removed and an empty store is created and opened.
+    struct Reset
+    {
+        QString storePath;
+        bool fileExists;
+    };
+    std::vector<Reset> resets;
+    connect(window.model(), &QAbstractItemModel::modelReset, this,
+            [&] { resets.push_back({window.storePath(), QFileInfo::exists(path)}); });
+    QVERIFY(chooseNewStore(QMessageBox::Yes));
+    QCOMPARE(resets.size(), size_t(2));
+    QVERIFY2(resets[0].storePath.isEmpty() && resets[0].fileExists, "the open store was not closed before it was deleted");
+    QCOMPARE(resets[1].storePath, path);
+    QCOMPARE(opened.count(), 1);
+    QCOMPARE(window.storePath(), path);
+    QVERIFY(!window.findChild<QMessageBox *>(QStringLiteral("errorBox")));
+    QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("0 events"));
+    QCOMPARE(window.model()->rowCount(), 0);
+    QCOMPARE(label(window, "storePathLabel"), QDir::toNativeSeparators(path));
+    {
+        auto store = EventStore::open(path, EventStore::OpenMode::ReadOnly);
+        QCOMPARE(store->count(EventQuery{}), qint64(0));
+        QVERIFY(store->verify().ok);
+    }
+    // The fixture the store was copied from is untouched.
+    QCOMPARE(EventStore::open(m_path, EventStore::OpenMode::ReadOnly)->count(EventQuery{}), qint64(FixtureEvents));
+    QTRY_VERIFY(!window.findChild<QFileDialog *>());
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -468,41 +468,100 @@ void MainWindow::importFiles(const QStringList &files)
     startTask(task, work, [this] { reload(); });
 }
 
+// The file dialogs and questions below are QDialog objects shown with open(): window-modal,
+// answered through their signals, never a nested event loop (QFileDialog::getOpenFileName()
+// and QMessageBox::question() run exec()).
+
 void MainWindow::openStoreDialog()
 {
     const QString dir = m_store ? QFileInfo(m_store->path()).absolutePath() : QDir::homePath();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Store"), dir,
-                                                      tr("eventlens stores (*.eventlens);;All files (*)"));
-    if (!path.isEmpty())
-        openStore(path);
+    auto *dialog = new QFileDialog(this, tr("Open Store"), dir, tr("eventlens stores (*.eventlens);;All files (*)"));
+    dialog->setObjectName(QStringLiteral("openStoreDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptOpen);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &path) {
+        if (!path.isEmpty())
+            openStore(path);
+    });
+    dialog->open();
 }
 
 void MainWindow::newStoreDialog()
 {
     const QString dir = m_store ? QFileInfo(m_store->path()).absolutePath() : QDir::homePath();
-    QString path = QFileDialog::getSaveFileName(this, tr("New Store"), dir,
-                                                tr("eventlens stores (*.eventlens)"));
-    if (path.isEmpty())
-        return;
-    if (QFileInfo(path).suffix().isEmpty())
-        path += QLatin1Char('.') + StoreSuffix;
-    // The dialog already asked whether to overwrite: a store is append-only, so replace it
-    // only by removing the old file on purpose.
-    if (QFileInfo::exists(path) && !QFile::remove(path)) {
-        showError(tr("New Store"), tr("Could not replace %1.").arg(QDir::toNativeSeparators(path)));
-        return;
-    }
-    createStore(path);
+    // Replaces the store at path (the user confirmed): closes it first when it is the open one.
+    const auto replace = [this](const QString &path) {
+        if (isBusy()) {
+            showError(tr("New Store"), tr("Could not replace %1 while a task is running.").arg(QDir::toNativeSeparators(path)));
+            return;
+        }
+        if (m_store && QFileInfo(m_store->path()) == QFileInfo(path)) {
+            // Replacing the open store: close it (the model holds it too) before its files go.
+            ++m_generation; // a count still running on it is dropped
+            m_store.reset();
+            m_model->setStore(nullptr); // the last reference: the store closes here
+            m_pathLabel->setText(tr("No store open"));
+            m_pathLabel->setToolTip({});
+            m_countLabel->clear();
+            m_countLabel->setToolTip({});
+            updateTitle();
+            updateActions();
+        }
+        // A store is append-only: it is replaced only by deleting it on purpose, with the WAL and
+        // the other side files (a stale WAL would be replayed into the new store).
+        if (!EventStore::removeFiles(path)) {
+            showError(tr("New Store"), tr("Could not replace %1.").arg(QDir::toNativeSeparators(path)));
+            return;
+        }
+        createStore(path);
+    };
+    auto *dialog = new QFileDialog(this, tr("New Store"), dir, tr("eventlens stores (*.eventlens)"));
+    dialog->setObjectName(QStringLiteral("newStoreDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setFileMode(QFileDialog::AnyFile);
+    dialog->setDefaultSuffix(StoreSuffix);
+    // QFileDialog asks about overwriting with a nested exec(); the question is asked below instead.
+    dialog->setOption(QFileDialog::DontConfirmOverwrite);
+    connect(dialog, &QFileDialog::fileSelected, this, [this, replace](QString path) {
+        if (path.isEmpty())
+            return;
+        if (QFileInfo(path).suffix().isEmpty())
+            path += QLatin1Char('.') + StoreSuffix;
+        if (!QFileInfo::exists(path)) {
+            createStore(path);
+            return;
+        }
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("New Store"),
+                                    tr("%1 already exists.\nDo you want to replace it? All its events will be deleted.")
+                                        .arg(QDir::toNativeSeparators(path)),
+                                    QMessageBox::Yes | QMessageBox::No, this);
+        box->setObjectName(QStringLiteral("replaceStoreBox"));
+        box->setDefaultButton(QMessageBox::No);
+        box->setEscapeButton(QMessageBox::No);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [box, path, replace] {
+            if (box->standardButton(box->clickedButton()) == QMessageBox::Yes)
+                replace(path);
+        });
+        box->open();
+    });
+    dialog->open();
 }
 
 void MainWindow::importDialog()
 {
     if (!m_store)
         return;
-    const QStringList files = QFileDialog::getOpenFileNames(
-        this, tr("Import Files"), QDir::homePath(),
-        tr("Event files (*.jsonl *.ndjson *.json *.csv *.txt);;All files (*)"));
-    importFiles(files);
+    auto *dialog = new QFileDialog(this, tr("Import Files"), QDir::homePath(),
+                                   tr("Event files (*.jsonl *.ndjson *.json *.csv *.txt);;All files (*)"));
+    dialog->setObjectName(QStringLiteral("importDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptOpen);
+    dialog->setFileMode(QFileDialog::ExistingFiles);
+    connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList &files) { importFiles(files); });
+    dialog->open();
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "expectedversion.h"
+#include "jsonscanner.h"
 #include "jsonutil.h"
 
 #include <QUuid>
@@ -9,23 +10,25 @@ namespace eventlens::cli {
 
 namespace {
 
-// The user's JSON, validated and compacted, with its keys in the order given.
-std::optional<nlohmann::ordered_json> parseOrdered(const QString &text, QString *error)
+// The JSON text of an option, validated and compacted by the importers' scanner, so that
+// append stores exactly the bytes an import of the same value stores: numbers keep their
+// digits, members their order (duplicates included), strings their escapes.
+QByteArray compactJsonOption(const QString &option, const QString &text, bool objectRequired)
 {
     const QByteArray utf8 = text.toUtf8();
-    try {
-        return nlohmann::ordered_json::parse(utf8.constBegin(), utf8.constEnd());
-    } catch (const nlohmann::json::parse_error &e) {
-        QString what = QString::fromUtf8(e.what());
-        const qsizetype bracket = what.indexOf(u"] ");
-        *error = bracket >= 0 ? what.mid(bracket + 2) : what;
-        return std::nullopt;
+    JsonValue value;
+    JsonScanError error;
+    if (JsonScanner::scanValue(utf8, value, error) != JsonScanner::Status::Ok) {
+        qint64 line = 0;
+        qint64 column = 0;
+        JsonScanner::position(utf8, error.offset, line, column);
+        const QString where = utf8.contains('\n') ? QStringLiteral("line %1, column %2").arg(line).arg(column)
+                                                  : QStringLiteral("column %1").arg(column);
+        throw UsageError(QStringLiteral("%1 is not valid JSON at %2: %3").arg(option, where, error.message));
     }
-}
-
-QByteArray dumpCompact(const nlohmann::ordered_json &value)
-{
-    return QByteArray::fromStdString(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (objectRequired && !value.isObject())
+        throw UsageError(QStringLiteral("%1 must be a JSON object, not %2").arg(option, value.kindName()));
+    return JsonScanner::compact(value);
 }
 
 } // namespace
@@ -61,19 +64,9 @@ int runAppend(const QStringList &args)
     event.type = cl.required(type);
     if (!cl.isSet(data))
         throw UsageError(QStringLiteral("missing required option --data"));
-    QString error;
-    const auto dataJson = parseOrdered(cl.value(data), &error);
-    if (!dataJson)
-        throw UsageError(QStringLiteral("--data is not valid JSON: %1").arg(error));
-    event.data = dumpCompact(*dataJson);
-    if (cl.isSet(metadata)) {
-        const auto meta = parseOrdered(cl.value(metadata), &error);
-        if (!meta)
-            throw UsageError(QStringLiteral("--metadata is not valid JSON: %1").arg(error));
-        if (!meta->is_object())
-            throw UsageError(QStringLiteral("--metadata must be a JSON object"));
-        event.metadata = dumpCompact(*meta);
-    }
+    event.data = compactJsonOption(QStringLiteral("--data"), cl.value(data), false);
+    if (cl.isSet(metadata))
+        event.metadata = compactJsonOption(QStringLiteral("--metadata"), cl.value(metadata), true);
     if (cl.isSet(id)) {
         const QUuid uuid = QUuid::fromString(cl.value(id).trimmed());
         if (uuid.isNull())
