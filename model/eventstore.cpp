@@ -1,7 +1,8 @@
 #include "eventstore.h"
 
 #include "hashchain.h"
-#include "sqlite.h"
+#include "sqlitedb.h"
+#include "sqlitestatement.h"
 #include "storeshared.h"
 #include "subscription.h"
 #include "timeutil.h"

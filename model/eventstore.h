@@ -3,6 +3,7 @@
 #include "event.h"
 #include "eventquery.h"
 #include "expectedversion.h"
+#include "concurrencyerror.h"
 #include "storeerror.h"
 
 #include <QByteArray>

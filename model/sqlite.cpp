@@ -1,4 +1,5 @@
-#include "sqlite.h"
+#include "sqlitedb.h"
+#include "sqlitestatement.h"
 
 #include "storeerror.h"
 

@@ -2,6 +2,7 @@
 
 #include "demogenerator.h"
 #include "eventdetailpane.h"
+#include "importerror.h"
 #include "eventlistmodel.h"
 #include "eventstore.h"
 #include "importer.h"

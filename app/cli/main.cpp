@@ -1,6 +1,6 @@
 #include "cli.h"
 
-#include "importrecord.h"
+#include "importerror.h"
 #include "storeerror.h"
 
 #include <QCoreApplication>

@@ -4,34 +4,11 @@
 #include <QString>
 #include <QtGlobal>
 
-#include <string>
-
-struct sqlite3;
 struct sqlite3_stmt;
 
 namespace eventlens {
 
-class SqliteStatement;
-
-// A thin RAII wrapper over one sqlite3 connection. Errors throw StoreError.
-class SqliteDb
-{
-public:
-    SqliteDb(const QString &path, bool readOnly);
-    ~SqliteDb();
-    SqliteDb(const SqliteDb &) = delete;
-    SqliteDb &operator=(const SqliteDb &) = delete;
-
-    sqlite3 *handle() const { return m_db; }
-    void exec(const char *sql);
-    // Throws StoreError with `what` and SQLite's message.
-    [[noreturn]] void fail(const QString &what) const;
-    QString errorMessage() const;
-    bool tableExists(const char *name);
-
-private:
-    sqlite3 *m_db = nullptr;
-};
+class SqliteDb;
 
 class SqliteStatement
 {
