@@ -2,36 +2,36 @@
 
 namespace eventlens {
 
-qint64 ImportReport::totalRead() const
+namespace {
+
+qint64 sum(const std::vector<FileImportReport> &files, qint64 FileImportReport::*field)
 {
     qint64 n = 0;
     for (const FileImportReport &f : files)
-        n += f.read;
+        n += f.*field;
     return n;
+}
+
+} // namespace
+
+qint64 ImportReport::totalRead() const
+{
+    return sum(files, &FileImportReport::read);
 }
 
 qint64 ImportReport::totalImported() const
 {
-    qint64 n = 0;
-    for (const FileImportReport &f : files)
-        n += f.imported;
-    return n;
+    return sum(files, &FileImportReport::imported);
 }
 
 qint64 ImportReport::totalUnchanged() const
 {
-    qint64 n = 0;
-    for (const FileImportReport &f : files)
-        n += f.unchanged;
-    return n;
+    return sum(files, &FileImportReport::unchanged);
 }
 
 qint64 ImportReport::totalSkipped() const
 {
-    qint64 n = 0;
-    for (const FileImportReport &f : files)
-        n += f.skipped;
-    return n;
+    return sum(files, &FileImportReport::skipped);
 }
 
 QString ImportReport::summary() const
