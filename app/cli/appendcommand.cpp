@@ -47,7 +47,7 @@ int runAppend(const QStringList &args)
     const QCommandLineOption type(QStringLiteral("type"), QStringLiteral("Event type, e.g. Deposited."), QStringLiteral("T"));
     const QCommandLineOption data(QStringLiteral("data"), QStringLiteral("Event data as JSON text."), QStringLiteral("JSON"));
     const QCommandLineOption metadata(QStringLiteral("metadata"), QStringLiteral("Metadata as a JSON object (default {})."), QStringLiteral("JSON"));
-    const QCommandLineOption id(QStringLiteral("id"), QStringLiteral("Event id (default: a new random UUID)."), QStringLiteral("UUID"));
+    const QCommandLineOption id(QStringLiteral("id"), QStringLiteral("Event id (default: a new time-ordered UUID, version 7)."), QStringLiteral("UUID"));
     const QCommandLineOption expected(QStringLiteral("expected-version"),
                                       QStringLiteral("any (default), no-stream, exists, or the exact current version N (0-based)."),
                                       QStringLiteral("V"), QStringLiteral("any"));
