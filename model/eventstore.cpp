@@ -237,6 +237,8 @@ struct EventStore::Private
     const TypeEntry &typeEntry(const QString &type);
     qint64 categoryId(const QString &category);
     AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
+    // Runs a group of queued appends in the open batch and commits once (group commit).
+    void runGroup(const std::vector<AppendRequest *> &group);
     std::optional<AppendResult> idempotentResult(const StreamState *state, ExpectedVersion expected,
                                                  const std::vector<NewEvent> &events);
 
@@ -781,13 +783,98 @@ EventStore::Batch EventStore::beginBatch()
 
 AppendResult EventStore::append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events)
 {
-    Batch batch = beginBatch();
-    AppendResult result = batch.append(stream, expected, events);
-    if (result.appended > 0)
-        batch.commit();
-    else
-        batch.rollback();
-    return result;
+    if (d->readOnly)
+        throw StoreError(QStringLiteral("store '%1' is open read-only").arg(d->path));
+    if (d->inBatch)
+        throw StoreError(QStringLiteral("a write batch is already active on this connection"));
+    StoreShared &shared = *d->shared;
+    AppendRequest request{stream, expected, events, {}, {}, false};
+    std::unique_lock lock(shared.queueMutex);
+    shared.queue.push_back(&request);
+    while (!request.done) {
+        if (shared.leaderActive) {
+            shared.groupDone.wait(lock);
+            continue;
+        }
+        // This thread leads the next group: every append queued by the time it holds the write
+        // lock shares one durable transaction.
+        shared.leaderActive = true;
+        lock.unlock();
+        std::vector<AppendRequest *> group;
+        try {
+            d->beginBatch();
+        } catch (...) {
+            lock.lock();
+            group.assign(shared.queue.begin(), shared.queue.end());
+            shared.queue.clear();
+            for (AppendRequest *r : group) {
+                r->error = std::current_exception();
+                r->done = true;
+            }
+            shared.leaderActive = false;
+            shared.groupDone.notify_all();
+            break;
+        }
+        lock.lock();
+        group.assign(shared.queue.begin(), shared.queue.end());
+        shared.queue.clear();
+        lock.unlock();
+        d->runGroup(group);
+        lock.lock();
+        for (AppendRequest *r : group)
+            r->done = true;
+        shared.leaderActive = false;
+        shared.groupDone.notify_all();
+    }
+    lock.unlock();
+    if (request.error)
+        std::rethrow_exception(request.error);
+    return request.result;
+}
+
+void EventStore::Private::runGroup(const std::vector<AppendRequest *> &group)
+{
+    bool anyAppended = false;
+    for (AppendRequest *r : group) {
+        if (!inBatch) {
+            // An earlier append hit an error that ended the transaction (I/O error, disk full).
+            r->error = std::make_exception_ptr(StoreError(QStringLiteral("the write transaction was aborted by an earlier error")));
+            continue;
+        }
+        try {
+            r->result = append(r->stream, r->expected, r->events);
+            anyAppended = anyAppended || r->result.appended > 0;
+        } catch (...) {
+            r->error = std::current_exception();
+        }
+    }
+    if (!inBatch)
+        return;
+    if (!anyAppended) {
+        rollbackBatch();
+        return;
+    }
+    try {
+        commitBatch();
+    } catch (...) {
+        // Nothing of the group is durable: every append that had succeeded fails with the commit.
+        const std::exception_ptr error = std::current_exception();
+        for (AppendRequest *r : group) {
+            if (!r->error)
+                r->error = error;
+        }
+    }
+}
+
+int EventStore::pendingAppends() const
+{
+    std::lock_guard lock(d->shared->queueMutex);
+    return static_cast<int>(d->shared->queue.size());
+}
+
+quint64 EventStore::commitCount() const
+{
+    return d->shared->commitCount();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ namespace eventlens {
 
 class Subscription;
 struct StoreShared;
+struct AppendRequest;
 class SqliteDb;
 
 struct AppendResult
@@ -111,9 +112,15 @@ public:
     };
     Batch beginBatch();
 
-    // Appends atomically (its own durable transaction). Throws ConcurrencyError on an
-    // expected-version mismatch and StoreError on any other failure; nothing is appended then.
+    // Appends atomically and durably. Throws ConcurrencyError on an expected-version mismatch
+    // and StoreError on any other failure; nothing is appended then. Appends made at the same
+    // time from several threads (connections from openAnother()) share one transaction and one
+    // fsync (group commit); each still succeeds or fails on its own, in the order they queued.
     AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
+    // Appends waiting for the next group commit, and the number of transactions committed by
+    // this store's connections in this process (diagnostics).
+    int pendingAppends() const;
+    quint64 commitCount() const;
 
     // Reads a stream from a version (inclusive), forward or backward; at most maxCount (-1: all).
     std::vector<Event> readStream(const QString &stream, qint64 fromVersion, qint64 maxCount = -1, bool backward = false) const;

@@ -2,17 +2,40 @@
 
 #include <QtGlobal>
 
+#include "eventstore.h"
+
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <exception>
 #include <mutex>
 
 namespace eventlens {
 
+// One EventStore::append() waiting for a group commit.
+struct AppendRequest
+{
+    const QString &stream;
+    ExpectedVersion expected;
+    const std::vector<NewEvent> &events;
+    AppendResult result;
+    std::exception_ptr error;
+    bool done = false;
+};
+
 // State shared by the connections of one store opened in this process (EventStore::openAnother):
-// a writer lock that queues in-process writers, and a wake-up for live subscriptions.
+// a writer lock that queues in-process writers, the group-commit queue, and a wake-up for live
+// subscriptions.
 struct StoreShared
 {
     std::mutex writeMutex;
+
+    // Group commit: appends queue here; one of the waiting threads (the leader) takes the write
+    // lock, runs every queued append in one transaction and commits once for all of them.
+    std::mutex queueMutex;
+    std::condition_variable groupDone;
+    std::deque<AppendRequest *> queue;
+    bool leaderActive = false;
 
     std::mutex signalMutex;
     std::condition_variable signal;

@@ -803,6 +803,46 @@ private slots:
         qInfo("optimistic conflicts retried: %d", conflicts.load());
     }
 
+    void concurrentAppendsShareOneCommit()
+    {
+        auto store = EventStore::open(newPath());
+        store->append(QStringLiteral("seed-1"), ExpectedVersion::any(), evs(1));
+        // Hold the write lock with an explicit batch on another connection, queue eight appends
+        // from eight threads behind it, then release: they commit together.
+        auto holder = store->openAnother(EventStore::OpenMode::ReadWrite);
+        auto held = std::make_unique<EventStore::Batch>(holder->beginBatch());
+        const quint64 commitsBefore = store->commitCount();
+        constexpr int threads = 8;
+        std::vector<std::unique_ptr<EventStore>> connections;
+        for (int t = 0; t < threads; ++t)
+            connections.push_back(store->openAnother(EventStore::OpenMode::ReadWrite));
+        std::atomic<int> conflicts{0};
+        std::atomic<int> appended{0};
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                try {
+                    // Half of them expect a fresh stream: only one of those can win.
+                    const QString stream = t % 2 ? QStringLiteral("race-1") : QStringLiteral("own-%1").arg(t);
+                    connections[t]->append(stream, ExpectedVersion::noStream(), evs(1));
+                    ++appended;
+                } catch (const ConcurrencyError &) {
+                    ++conflicts;
+                }
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(store->pendingAppends(), threads, 30000);
+        held->rollback();
+        for (auto &w : workers)
+            w.join();
+        QCOMPARE(appended.load(), 5);
+        QCOMPARE(conflicts.load(), 3);
+        QCOMPARE(store->commitCount() - commitsBefore, quint64(1));
+        QCOMPARE(store->headPosition(), 6);
+        QCOMPARE(store->streamVersion(QStringLiteral("race-1")), 0);
+        QVERIFY(store->verify().ok);
+    }
+
     void catchUpSubscriptionThenLive()
     {
         auto store = EventStore::open(newPath());
