@@ -1,10 +1,8 @@
 #include "eventlistmodel.h"
 
 #include "eventstore.h"
-#include "timeutil.h"
 
 #include <QScopedValueRollback>
-#include <QStringDecoder>
 
 #include <algorithm>
 #include <climits>
@@ -139,11 +137,7 @@ QVariant EventListModel::data(const QModelIndex &index, int role) const
 
     switch (role) {
     case Qt::DisplayRole:
-        return displayText(event, index.column());
-    case Qt::TextAlignmentRole:
-        if (index.column() == PositionColumn || index.column() == VersionColumn)
-            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
-        return {};
+        return columnValue(event, index.column());
     case PositionRole:
         return event.position;
     case TimeRole:
@@ -171,21 +165,21 @@ QVariant EventListModel::data(const QModelIndex &index, int role) const
     }
 }
 
-QVariant EventListModel::displayText(const Event &event, int column) const
+QVariant EventListModel::columnValue(const Event &event, int column)
 {
     switch (column) {
     case PositionColumn:
-        return QString::number(event.position);
+        return event.position;
     case TimeColumn:
-        return timeutil::formatIsoString(event.timeMs);
+        return event.timeMs;
     case StreamColumn:
         return event.stream;
     case VersionColumn:
-        return QString::number(event.version);
+        return event.version;
     case TypeColumn:
         return event.type;
     case DataColumn:
-        return dataPreview(event);
+        return event.data;
     default:
         return {};
     }
@@ -228,58 +222,6 @@ QHash<int, QByteArray> EventListModel::roleNames() const
     names.insert(MetadataRole, QByteArrayLiteral("metadata"));
     names.insert(HashRole, QByteArrayLiteral("hash"));
     return names;
-}
-
-namespace {
-
-// Cuts at most maxBytes off the front of text without splitting a UTF-8 sequence.
-qsizetype utf8Cut(const QByteArray &text, qsizetype maxBytes)
-{
-    if (maxBytes >= text.size())
-        return text.size();
-    qsizetype n = maxBytes;
-    while (n > 0 && (static_cast<uchar>(text.at(n)) & 0xC0) == 0x80)
-        --n;
-    return n;
-}
-
-QString truncated(QString text, int maxChars)
-{
-    if (text.size() <= maxChars)
-        return text;
-    qsizetype cut = std::max(0, maxChars - 1);
-    if (cut > 0 && text.at(cut - 1).isHighSurrogate())
-        --cut;
-    text.truncate(cut);
-    text.append(QChar(0x2026)); // …
-    return text;
-}
-
-} // namespace
-
-QString EventListModel::dataPreview(const Event &event, int maxChars)
-{
-    maxChars = std::max(1, maxChars);
-    const QByteArray &bytes = event.data;
-    // Enough bytes for maxChars characters, whatever their UTF-8 length.
-    const qsizetype take = utf8Cut(bytes, qsizetype(maxChars) * 4);
-    const QByteArray head = bytes.left(take);
-
-    if (event.dataIsJson)
-        return truncated(QString::fromUtf8(head), maxChars);
-
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    QString text = decoder.decode(head);
-    if (!decoder.hasError() && !head.contains('\0')) {
-        for (QChar &c : text) {
-            if (c.category() == QChar::Other_Control)
-                c = QLatin1Char(' ');
-        }
-        return truncated(std::move(text), maxChars);
-    }
-    // Binary: the size, then the first bytes in hex.
-    const QString hex = QString::fromLatin1(bytes.left(maxChars / 3 + 1).toHex(' '));
-    return truncated(QStringLiteral("<%1 bytes> ").arg(bytes.size()) + hex, maxChars);
 }
 
 } // namespace eventlens

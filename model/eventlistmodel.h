@@ -15,20 +15,22 @@ class EventStore;
 
 // The store's log as a flat table (Qt Core only). Rows are fetched page by page by keyset
 // (EventQuery::fromPosition + limit) through canFetchMore()/fetchMore(), so opening a store of
-// any size reads one page. Raw typed values come through the named roles; DisplayRole is the
-// text of each cell, computed when asked for.
+// any size reads one page. Raw typed values come through the named roles, and DisplayRole is the
+// raw typed value of each cell's column (see Column); turning them into text, alignment and
+// tooltips is left to the views (EventTableProxy).
 class EventListModel final : public QAbstractTableModel
 {
     Q_OBJECT
 
 public:
+    // The columns and the type of their DisplayRole value (the same as their named role's).
     enum Column {
-        PositionColumn,
-        TimeColumn,
-        StreamColumn,
-        VersionColumn,
-        TypeColumn,
-        DataColumn,
+        PositionColumn, // qint64
+        TimeColumn,     // qint64, UTC ms since the epoch
+        StreamColumn,   // QString
+        VersionColumn,  // qint64, 0-based
+        TypeColumn,     // QString
+        DataColumn,     // QByteArray, as DataRole
         ColumnCount
     };
     Q_ENUM(Column)
@@ -47,9 +49,6 @@ public:
         HashRole,                        // QByteArray: 32 bytes SHA-256, empty when unknown
     };
     Q_ENUM(Role)
-
-    // Characters of the data preview column.
-    static constexpr int PreviewLength = 160;
 
     explicit EventListModel(QObject *parent = nullptr);
     ~EventListModel() override;
@@ -87,16 +86,12 @@ public:
     bool canFetchMore(const QModelIndex &parent) const override;
     void fetchMore(const QModelIndex &parent) override;
 
-    // The text of the data preview: the start of the compact JSON, or of the raw bytes
-    // (as text when they are UTF-8, else as hex), on one line.
-    static QString dataPreview(const Event &event, int maxChars = PreviewLength);
-
 Q_SIGNALS:
     // A page could not be read; the rows loaded so far stay.
     void readFailed(const QString &message);
 
 private:
-    QVariant displayText(const Event &event, int column) const;
+    static QVariant columnValue(const Event &event, int column);
 
     std::shared_ptr<const EventStore> m_store;
     EventQuery m_query;

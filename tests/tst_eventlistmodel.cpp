@@ -1,12 +1,12 @@
 #include "eventlistmodel.h"
 #include "eventstore.h"
-#include "timeutil.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <iterator>
 #include <memory>
 
 using namespace eventlens;
@@ -47,9 +47,9 @@ void appendFixture(EventStore &store, int from, int to)
     batch.commit();
 }
 
-QString display(const QAbstractItemModel &model, int row, int column)
+QVariant display(const QAbstractItemModel &model, int row, int column)
 {
-    return model.index(row, column).data(Qt::DisplayRole).toString();
+    return model.index(row, column).data(Qt::DisplayRole);
 }
 
 // The tester checks every signal while the model loads, fetches more and resets. Fetching is
@@ -86,8 +86,6 @@ private Q_SLOTS:
     void switchStores();
     void backwardAndFiltered();
     void headerAndRoleNames();
-    void preview_data();
-    void preview();
 
 private:
     QTemporaryDir m_dir;
@@ -149,13 +147,13 @@ void TestEventListModel::paging()
     QCOMPARE(inserted.count(), 1);
     QCOMPARE(inserted.at(0).at(1).toInt(), 0);
     QCOMPARE(inserted.at(0).at(2).toInt(), 99);
-    QCOMPARE(display(model, 99, EventListModel::PositionColumn), QStringLiteral("100"));
+    QCOMPARE(display(model, 99, EventListModel::PositionColumn), QVariant(qint64(100)));
 
     model.fetchMore({});
     QCOMPARE(model.rowCount(), 200);
     QCOMPARE(inserted.at(1).at(1).toInt(), 100);
     QCOMPARE(inserted.at(1).at(2).toInt(), 199);
-    QCOMPARE(display(model, 100, EventListModel::PositionColumn), QStringLiteral("101"));
+    QCOMPARE(display(model, 100, EventListModel::PositionColumn), QVariant(qint64(101)));
 
     // A slot that fetches again while rows are being inserted gets nothing (no nested insert).
     int nested = 0;
@@ -181,7 +179,7 @@ void TestEventListModel::paging()
     QCOMPARE(model.rowCount(), 0);
     model.fetchMore({});
     QCOMPARE(model.rowCount(), 100);
-    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("1"));
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QVariant(qint64(1)));
 }
 
 void TestEventListModel::loadsPagesAndContents()
@@ -196,13 +194,13 @@ void TestEventListModel::loadsPagesAndContents()
     model.fetchMore({});
     QCOMPARE(model.rowCount(), 100);
 
-    // First row, every column.
-    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("1"));
-    QCOMPARE(display(model, 0, EventListModel::TimeColumn), QStringLiteral("2024-01-01T00:00:01.000Z"));
-    QCOMPARE(display(model, 0, EventListModel::StreamColumn), QStringLiteral("account-1"));
-    QCOMPARE(display(model, 0, EventListModel::VersionColumn), QStringLiteral("0"));
-    QCOMPARE(display(model, 0, EventListModel::TypeColumn), QStringLiteral("Deposited"));
-    QCOMPARE(display(model, 0, EventListModel::DataColumn), QString::fromUtf8(dataOf(1)));
+    // First row, every column: DisplayRole is the raw typed value of the column, no text.
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QVariant(qint64(1)));
+    QCOMPARE(display(model, 0, EventListModel::TimeColumn), QVariant(BaseTime + 1000));
+    QCOMPARE(display(model, 0, EventListModel::StreamColumn), QVariant(QStringLiteral("account-1")));
+    QCOMPARE(display(model, 0, EventListModel::VersionColumn), QVariant(qint64(0)));
+    QCOMPARE(display(model, 0, EventListModel::TypeColumn), QVariant(QStringLiteral("Deposited")));
+    QCOMPARE(display(model, 0, EventListModel::DataColumn), QVariant(dataOf(1)));
 
     fetchAll(model);
     QCOMPARE(model.rowCount(), FixtureEvents);
@@ -221,7 +219,7 @@ void TestEventListModel::loadsPagesAndContents()
         QCOMPARE(index.data(EventListModel::VersionRole).toLongLong(), expectedVersion);
         QCOMPARE(model.rowOfPosition(row + 1), row);
     }
-    QCOMPARE(display(model, 999, EventListModel::PositionColumn), QStringLiteral("1000"));
+    QCOMPARE(display(model, 999, EventListModel::PositionColumn), QVariant(qint64(1000)));
     QCOMPARE(model.rowOfPosition(0), -1);
     QCOMPARE(model.rowOfPosition(FixtureEvents + 1), -1);
 }
@@ -253,10 +251,33 @@ void TestEventListModel::roles()
         QCOMPARE(index.data(EventListModel::MetadataRole).toByteArray(), QByteArray("{\"correlationId\":\"c-5\"}"));
         QCOMPARE(index.data(EventListModel::HashRole).toByteArray().size(), 32);
     }
-    QCOMPARE(model.index(4, EventListModel::VersionColumn).data(Qt::TextAlignmentRole).value<Qt::Alignment>(),
-             Qt::AlignRight | Qt::AlignVCenter);
-    QVERIFY(!model.index(4, EventListModel::StreamColumn).data(Qt::TextAlignmentRole).isValid());
-    QVERIFY(!model.index(4, 0).data(Qt::DecorationRole).isValid());
+
+    // DisplayRole: the column's raw value, of the column's type, the same as its named role.
+    const struct {
+        int column;
+        int role;
+        QMetaType::Type type;
+    } columns[] = {
+        {EventListModel::PositionColumn, EventListModel::PositionRole, QMetaType::LongLong},
+        {EventListModel::TimeColumn, EventListModel::TimeRole, QMetaType::LongLong},
+        {EventListModel::StreamColumn, EventListModel::StreamRole, QMetaType::QString},
+        {EventListModel::VersionColumn, EventListModel::VersionRole, QMetaType::LongLong},
+        {EventListModel::TypeColumn, EventListModel::TypeRole, QMetaType::QString},
+        {EventListModel::DataColumn, EventListModel::DataRole, QMetaType::QByteArray},
+    };
+    QCOMPARE(int(std::size(columns)), int(EventListModel::ColumnCount));
+    for (const auto &c : columns) {
+        const QModelIndex index = model.index(4, c.column);
+        const QVariant value = index.data(Qt::DisplayRole);
+        QCOMPARE(value.typeId(), int(c.type));
+        QCOMPARE(value, index.data(c.role));
+        // Presentation is left to the views: no alignment, tooltip, decoration or colour.
+        for (int role : {int(Qt::TextAlignmentRole), int(Qt::ToolTipRole), int(Qt::DecorationRole),
+                         int(Qt::ForegroundRole), int(Qt::BackgroundRole), int(Qt::FontRole)})
+            QVERIFY2(!index.data(role).isValid(), qPrintable(QString::number(role)));
+    }
+    QCOMPARE(model.index(4, EventListModel::TimeColumn).data().toLongLong(), BaseTime + 5000);
+    QVERIFY(!model.index(4, 0).data(Qt::UserRole + 100).isValid());
 
     const Event *event = model.eventAt(4);
     QVERIFY(event);
@@ -292,15 +313,15 @@ void TestEventListModel::reloadAfterAppend()
     QVERIFY(model.canFetchMore({}));
     fetchAll(model);
     QCOMPARE(model.rowCount(), 45);
-    QCOMPARE(display(model, 44, EventListModel::PositionColumn), QStringLiteral("45"));
-    QCOMPARE(display(model, 44, EventListModel::DataColumn), QString::fromUtf8(dataOf(45)));
+    QCOMPARE(display(model, 44, EventListModel::PositionColumn), QVariant(qint64(45)));
+    QCOMPARE(display(model, 44, EventListModel::DataColumn), QVariant(dataOf(45)));
 
     // A reload starts from the first page again.
     model.reload();
     model.fetchMore({});
     QCOMPARE(model.rowCount(), 7);
-    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("1"));
-    QCOMPARE(display(model, 6, EventListModel::PositionColumn), QStringLiteral("7"));
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QVariant(qint64(1)));
+    QCOMPARE(display(model, 6, EventListModel::PositionColumn), QVariant(qint64(7)));
 }
 
 void TestEventListModel::switchStores()
@@ -370,8 +391,8 @@ void TestEventListModel::backwardAndFiltered()
     model.setQuery(window);
     fetchAll(model);
     QCOMPARE(model.rowCount(), 150);
-    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QStringLiteral("101"));
-    QCOMPARE(display(model, 149, EventListModel::PositionColumn), QStringLiteral("250"));
+    QCOMPARE(display(model, 0, EventListModel::PositionColumn), QVariant(qint64(101)));
+    QCOMPARE(display(model, 149, EventListModel::PositionColumn), QVariant(qint64(250)));
 }
 
 void TestEventListModel::headerAndRoleNames()
@@ -389,34 +410,6 @@ void TestEventListModel::headerAndRoleNames()
     QCOMPARE(names.value(EventListModel::StreamRole), QByteArray("stream"));
     QCOMPARE(names.value(EventListModel::DataRole), QByteArray("data"));
     QCOMPARE(names.value(Qt::DisplayRole), QByteArray("display"));
-}
-
-void TestEventListModel::preview_data()
-{
-    QTest::addColumn<QByteArray>("data");
-    QTest::addColumn<bool>("isJson");
-    QTest::addColumn<int>("maxChars");
-    QTest::addColumn<QString>("expected");
-
-    QTest::newRow("json") << QByteArray("{\"a\":1}") << true << 160 << QStringLiteral("{\"a\":1}");
-    QTest::newRow("json cut") << QByteArray("{\"abcdefghij\":1}") << true << 8 << QStringLiteral("{\"abcde\u2026");
-    QTest::newRow("utf8 cut") << QByteArray("[\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"]") << true << 4
-                              << QStringLiteral("[\"\u00e9\u2026");
-    QTest::newRow("raw text") << QByteArray("line one\nline\ttwo") << false << 160 << QStringLiteral("line one line two");
-    QTest::newRow("binary") << QByteArray("\x00\x01\xff", 3) << false << 160 << QStringLiteral("<3 bytes> 00 01 ff");
-    QTest::newRow("empty raw") << QByteArray() << false << 160 << QString();
-}
-
-void TestEventListModel::preview()
-{
-    QFETCH(QByteArray, data);
-    QFETCH(bool, isJson);
-    QFETCH(int, maxChars);
-    QFETCH(QString, expected);
-    Event event;
-    event.data = data;
-    event.dataIsJson = isJson;
-    QCOMPARE(EventListModel::dataPreview(event, maxChars), expected);
 }
 
 QTEST_GUILESS_MAIN(TestEventListModel)

@@ -1,6 +1,7 @@
 #include "eventdetailpane.h"
 #include "eventlistmodel.h"
 #include "eventstore.h"
+#include "eventtableproxy.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -108,6 +109,7 @@ private Q_SLOTS:
     void init();
     void openStoreAndSelectWithKeyboard();
     void rawDataAndScrolling();
+    void tableShowsModelThroughProxy();
     void openFailureKeepsCurrentStore();
     void demoStoreOnFirstRunThenLastStore();
     void cancelDemoCreation();
@@ -209,8 +211,11 @@ void TestMainWindow::rawDataAndScrolling()
     QCOMPARE(label(*pane, "positionValue"), QString::number(RawEventPosition));
     QVERIFY2(pane->dataText().startsWith(QLatin1String("00000000  00 01 02 72 61 77")), qPrintable(pane->dataText()));
     QVERIFY(pane->text().contains(QLatin1String("raw bytes")));
-    QCOMPARE(window.model()->index(RawEventPosition - 1, EventListModel::DataColumn).data().toString(),
+    // The table shows the model through the presentation proxy: the model's cell is raw bytes.
+    QCOMPARE(table->model()->index(RawEventPosition - 1, EventListModel::DataColumn).data().toString(),
              QStringLiteral("<6 bytes> 00 01 02 72 61 77"));
+    QCOMPARE(window.model()->index(RawEventPosition - 1, EventListModel::DataColumn).data().toByteArray(),
+             QByteArray("\x00\x01\x02raw", 6));
 
     // Going to the end again and again pulls in the next pages until the whole log is there.
     for (int i = 0; i < 20 && window.model()->rowCount() < FixtureEvents; ++i) {
@@ -224,6 +229,63 @@ void TestMainWindow::rawDataAndScrolling()
     // Uniform row heights.
     QCOMPARE(table->rowHeight(0), table->rowHeight(FixtureEvents - 1));
     QCOMPARE(table->verticalHeader()->sectionResizeMode(0), QHeaderView::Fixed);
+}
+
+// The table's indexes belong to the presentation proxy; selection, reload and fetching map
+// between its rows and the model's.
+void TestMainWindow::tableShowsModelThroughProxy()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTableView *table = window.eventTable();
+    QCOMPARE(table->model(), window.tableModel());
+    QCOMPARE(window.tableModel()->sourceModel(), window.model());
+
+    QVERIFY(window.openStore(m_path));
+    QTRY_VERIFY(window.model()->rowCount() > 0);
+    QCOMPARE(table->model()->rowCount(), window.model()->rowCount());
+    const int firstPage = window.model()->rowCount();
+    QVERIFY(firstPage < FixtureEvents);
+
+    // Opening selects the first row, an index of the table's model.
+    QCOMPARE(table->currentIndex().model(), table->model());
+    QCOMPARE(table->currentIndex().row(), 0);
+    QCOMPARE(label(*window.detailPane(), "positionValue"), QStringLiteral("1"));
+
+    // Formatted cells in the table, raw values in the model.
+    QCOMPARE(table->model()->index(0, EventListModel::PositionColumn).data().toString(), QStringLiteral("1"));
+    QCOMPARE(table->model()->index(0, EventListModel::TimeColumn).data().toString(), QStringLiteral("2024-01-01T00:00:01.000Z"));
+    QCOMPARE(table->model()->index(0, EventListModel::PositionColumn).data(Qt::TextAlignmentRole).value<Qt::Alignment>(),
+             Qt::AlignRight | Qt::AlignVCenter);
+    QVERIFY(table->model()->index(0, EventListModel::DataColumn).data(Qt::ToolTipRole).toString().contains(QLatin1String("amount")));
+    QCOMPARE(window.model()->index(0, EventListModel::TimeColumn).data().toLongLong(), qint64(1704067201000));
+
+    // Scrolling to the end through the table fetches the next page of the model.
+    QTest::keyClick(table, Qt::Key_End, Qt::ControlModifier);
+    QTRY_VERIFY(window.model()->rowCount() > firstPage);
+    QCOMPARE(table->model()->rowCount(), window.model()->rowCount());
+
+    // Select an event past the first page, then reload: the same event is current again,
+    // its pages loaded again, in the table's model.
+    const int row = firstPage + 3;
+    QVERIFY(row < window.model()->rowCount());
+    table->setCurrentIndex(table->model()->index(row, EventListModel::TypeColumn));
+    const qint64 position = window.model()->index(row, 0).data(EventListModel::PositionRole).toLongLong();
+    QCOMPARE(label(*window.detailPane(), "positionValue"), QString::number(position));
+    window.reload();
+    QVERIFY(window.model()->rowCount() > row);
+    const QModelIndex current = table->currentIndex();
+    QVERIFY(current.isValid());
+    QCOMPARE(current.model(), table->model());
+    QCOMPARE(current.row(), window.model()->rowOfPosition(position));
+    QCOMPARE(window.tableModel()->mapToSource(current).data(EventListModel::PositionRole).toLongLong(), position);
+    const QModelIndexList selected = table->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().row(), current.row());
+    QCOMPARE(label(*window.detailPane(), "positionValue"), QString::number(position));
+    QTest::keyClick(table, Qt::Key_Down);
+    QCOMPARE(label(*window.detailPane(), "positionValue"), QString::number(position + 1));
 }
 
 void TestMainWindow::openFailureKeepsCurrentStore()
@@ -337,8 +399,11 @@ void TestMainWindow::importFiles()
     QCOMPARE(ended.at(0).at(1).toString(), QStringLiteral("Imported 3 events from 1 file."));
     QTRY_COMPARE(label(window, "eventCountLabel"), QStringLiteral("3 events"));
     QTRY_COMPARE(window.model()->rowCount(), 3);
-    QCOMPARE(window.model()->index(1, EventListModel::TypeColumn).data().toString(), QStringLiteral("ItemAdded"));
-    QCOMPARE(window.model()->index(1, EventListModel::VersionColumn).data().toString(), QStringLiteral("1"));
+    QCOMPARE(window.eventTable()->model()->index(1, EventListModel::TypeColumn).data().toString(), QStringLiteral("ItemAdded"));
+    QCOMPARE(window.eventTable()->model()->index(1, EventListModel::VersionColumn).data().toString(), QStringLiteral("1"));
+    QCOMPARE(window.eventTable()->model()->index(1, EventListModel::TimeColumn).data().toString(),
+             QStringLiteral("2024-02-01T10:00:01.000Z"));
+    QCOMPARE(window.model()->index(1, EventListModel::VersionColumn).data().toLongLong(), qint64(1));
 
     QTest::keyClick(window.eventTable(), Qt::Key_End, Qt::ControlModifier);
     QCOMPARE(label(*window.detailPane(), "streamValue"), QStringLiteral("cart-2"));

@@ -5,6 +5,7 @@
 #include "importerror.h"
 #include "eventlistmodel.h"
 #include "eventstore.h"
+#include "eventtableproxy.h"
 #include "importer.h"
 #include "progresstask.h"
 
@@ -67,6 +68,8 @@ MainWindow::MainWindow(QWidget *parent)
     setObjectName(QStringLiteral("mainWindow"));
     setAcceptDrops(true);
     m_model = new EventListModel(this);
+    m_proxy = new EventTableProxy(this);
+    m_proxy->setSourceModel(m_model);
     createWidgets();
     createActions();
     restoreSettings();
@@ -107,7 +110,7 @@ void MainWindow::createWidgets()
 {
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("eventTable"));
-    m_table->setModel(m_model);
+    m_table->setModel(m_proxy);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -152,7 +155,7 @@ void MainWindow::createWidgets()
     setCentralWidget(m_splitter);
 
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex &current) { onCurrentRowChanged(current); });
+            [this](const QModelIndex &current) { onCurrentRowChanged(m_proxy->mapToSource(current)); });
     connect(m_model, &QAbstractItemModel::modelReset, m_detail, &EventDetailPane::clear);
     connect(m_model, &EventListModel::readFailed, this, [this](const QString &message) {
         statusBar()->showMessage(tr("Could not read events: %1").arg(message));
@@ -293,7 +296,7 @@ void MainWindow::reload()
     if (!m_store)
         return;
     ++m_generation;
-    const QModelIndex current = m_table->currentIndex();
+    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
     const qint64 position = current.isValid() ? current.data(EventListModel::PositionRole).toLongLong() : 0;
     m_model->reload();
     startCount();
@@ -316,7 +319,7 @@ void MainWindow::selectPosition(qint64 position)
     }
     if (row < 0)
         row = 0;
-    const QModelIndex index = m_model->index(row, 0);
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
     if (!index.isValid())
         return;
     m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
@@ -369,9 +372,9 @@ void MainWindow::startCount()
     }));
 }
 
-void MainWindow::onCurrentRowChanged(const QModelIndex &current)
+void MainWindow::onCurrentRowChanged(const QModelIndex &sourceCurrent)
 {
-    m_detail->showIndex(current);
+    m_detail->showIndex(sourceCurrent);
 }
 
 void MainWindow::showError(const QString &title, const QString &message)

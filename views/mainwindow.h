@@ -20,6 +20,7 @@ namespace eventlens {
 
 class EventDetailPane;
 class EventListModel;
+class EventTableProxy;
 class ProgressTask;
 
 // The first main window: the store's log in a table, the selected event in a detail pane,
@@ -50,7 +51,10 @@ public:
 
     QString storePath() const;
     bool isBusy() const;
+    // The log (raw values); the table shows it through tableModel(), which formats the cells.
+    // Indexes of eventTable() belong to tableModel(): map them with its mapToSource().
     EventListModel *model() const { return m_model; }
+    EventTableProxy *tableModel() const { return m_proxy; }
     QTableView *eventTable() const { return m_table; }
     EventDetailPane *detailPane() const { return m_detail; }
 
@@ -83,7 +87,8 @@ private:
     void showError(const QString &title, const QString &message);
     void startTask(ProgressTask *task, std::function<std::optional<QString>(const ProgressFn &)> work,
                    std::function<void()> onSuccess);
-    void onCurrentRowChanged(const QModelIndex &current);
+    // sourceCurrent: an index of model() (not of the table).
+    void onCurrentRowChanged(const QModelIndex &sourceCurrent);
 
     void openStoreDialog();
     void newStoreDialog();
@@ -91,6 +96,7 @@ private:
 
     std::shared_ptr<EventStore> m_store;
     EventListModel *m_model = nullptr;
+    EventTableProxy *m_proxy = nullptr;
     QTableView *m_table = nullptr;
     EventDetailPane *m_detail = nullptr;
     QSplitter *m_splitter = nullptr;
