@@ -149,6 +149,7 @@ private slots:
     void import();
     void importIdempotent();
     void importAbortLeavesStoreUnchanged();
+    void importKilledMidwayLeavesStoreUnchanged();
     void importSkip();
     void importFormats();
     void importErrors_data();
@@ -749,6 +750,48 @@ void TestCli::importAbortLeavesStoreUnchanged()
     QCOMPARE(r.code, 1);
     QVERIFY(!QFileInfo::exists(fresh));
     QVERIFY(!QFileInfo::exists(fresh + QStringLiteral("-wal")));
+}
+
+void TestCli::importKilledMidwayLeavesStoreUnchanged()
+{
+    const QString store = path(QStringLiteral("import-killed.db"));
+    QCOMPARE(cli({QStringLiteral("import"), fixture("accounts.jsonl"), QStringLiteral("--into"), store}).code, 0);
+    const QByteArray before = cli({QStringLiteral("events"), store, QStringLiteral("--json")}).out;
+    // A file large enough that its transaction spills into the WAL long before it commits.
+    const QString big = path(QStringLiteral("import-killed.jsonl"));
+    {
+        QFile f(big);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const QByteArray pad(200, 'x');
+        QByteArray chunk;
+        for (int i = 0; i < 400000; ++i) {
+            chunk += "{\"stream\":\"big-" + QByteArray::number(i % 1000) + "\",\"type\":\"Filled\",\"data\":{\"n\":"
+                     + QByteArray::number(i) + ",\"pad\":\"" + pad + "\"}}\n";
+            if (chunk.size() > (1 << 20)) {
+                f.write(chunk);
+                chunk.clear();
+            }
+        }
+        f.write(chunk);
+    }
+    QProcess p;
+    p.start(QStringLiteral(EVENTLENS_CLI_PATH), {QStringLiteral("import"), big, QStringLiteral("--into"), store, QStringLiteral("-q")});
+    QVERIFY(p.waitForStarted(60000));
+    const QString wal = store + QStringLiteral("-wal");
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(wal).size() > 8 * 1024 * 1024 || p.state() == QProcess::NotRunning, 300000);
+    QVERIFY2(p.state() == QProcess::Running, "the import finished before it could be interrupted");
+    p.kill(); // SIGKILL in the middle of the import's transaction
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+    // Nothing of the import is visible, and the store is intact and usable.
+    QCOMPARE(cli({QStringLiteral("events"), store, QStringLiteral("--json")}).out, before);
+    const Run verify = cli({QStringLiteral("verify"), store});
+    QVERIFY2(verify.code == 0, qPrintable(verify.describe()));
+    const Run again = cli({QStringLiteral("append"), store, QStringLiteral("--stream"), QStringLiteral("big-1"), QStringLiteral("--type"),
+                           QStringLiteral("Filled"), QStringLiteral("--data"), QStringLiteral("{}"), QStringLiteral("--expected-version"),
+                           QStringLiteral("no-stream")});
+    QVERIFY2(again.code == 0, qPrintable(again.describe()));
+    QFile::remove(big);
 }
 
 void TestCli::importSkip()
