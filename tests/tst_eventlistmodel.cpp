@@ -4,6 +4,8 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include "modeltesting.h"
+
 #include <QTest>
 
 #include <iterator>
@@ -52,22 +54,8 @@ QVariant display(const QAbstractItemModel &model, int row, int column)
     return model.index(row, column).data(Qt::DisplayRole);
 }
 
-// The tester checks every signal while the model loads, fetches more and resets. Fetching is
-// left to the test: Qt 6.4's tester calls fetchMore() from its own modelReset slot before it
-// records the reset as finished, and then reports the (correct) insertion as nested in the reset.
-std::unique_ptr<QAbstractItemModelTester> attachTester(QAbstractItemModel &model)
-{
-    auto tester = std::make_unique<QAbstractItemModelTester>(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    tester->setUseFetchMore(false);
-    return tester;
-}
-
-void fetchAll(QAbstractItemModel &model)
-{
-    int guard = 0;
-    while (model.canFetchMore({}) && ++guard < 10000)
-        model.fetchMore({});
-}
+using testing::attachTester;
+using testing::fetchAll;
 
 } // namespace
 

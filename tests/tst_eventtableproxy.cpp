@@ -7,6 +7,8 @@
 #include <QStyleOptionViewItem>
 #include <QStyledItemDelegate>
 #include <QTemporaryDir>
+#include "modeltesting.h"
+
 #include <QTest>
 #include <QTextDocument>
 
@@ -77,21 +79,8 @@ void createFixture(const QString &path)
     batch.commit();
 }
 
-// As in tst_eventlistmodel: fetching is left to the test (Qt 6.4's tester would fetch from its
-// own modelReset slot and then report the insertion as nested in the reset).
-std::unique_ptr<QAbstractItemModelTester> attachTester(QAbstractItemModel &model)
-{
-    auto tester = std::make_unique<QAbstractItemModelTester>(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    tester->setUseFetchMore(false);
-    return tester;
-}
-
-void fetchAll(QAbstractItemModel &model)
-{
-    int guard = 0;
-    while (model.canFetchMore({}) && ++guard < 10000)
-        model.fetchMore({});
-}
+using testing::attachTester;
+using testing::fetchAll;
 
 QString text(const QAbstractItemModel &model, int row, int column, int role = Qt::DisplayRole)
 {
