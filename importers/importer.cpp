@@ -3,6 +3,7 @@
 #include "eventparser.h"
 #include "eventstore.h"
 #include "formatdetector.h"
+#include "parsepipeline.h"
 #include "timeutil.h"
 
 #include <QFile>
@@ -189,7 +190,7 @@ struct Importer::Run
         }
         if (issue.index >= 0)
             ++file->read;
-        if (severity == IssueSeverity::Fatal && options.onError == OnError::Skip) {
+        if (severity == IssueSeverity::Fatal && options.onError != OnError::Abort) {
             skipped.emplace_back(fileOrdinal, issue);
             return false;
         }
@@ -270,18 +271,20 @@ ImportReport Importer::run(const QStringList &files)
             run.fileOrdinal = static_cast<int>(i);
             run.streams.clear();
             run.lastStream.clear();
-            const RecordFn onRecord = [&run](ImportRecord &&record) { return run.onRecord(std::move(record)); };
-            const IssueFn onIssue = [&run](const ImportIssue &issue, IssueSeverity severity) {
-                return run.onIssue(issue, severity);
-            };
-            ParseProgressFn progress;
-            if (m_options.progress) {
-                progress = [this, doneBytes, totalBytes](qint64 bytesRead, qint64) {
-                    m_options.progress(doneBytes + bytesRead, totalBytes);
-                };
+            // The parser runs on its own thread, one chunk of records ahead of the store.
+            ParsePipeline pipeline(*source.parser, *source.file, run.file->file, m_options.cancel);
+            std::vector<ParsePipeline::Item> chunk;
+            bool goOn = true;
+            while (goOn && pipeline.next(chunk)) {
+                for (ParsePipeline::Item &item : chunk) {
+                    goOn = item.isIssue ? run.onIssue(item.issue, item.severity) : run.onRecord(std::move(item.record));
+                    if (!goOn)
+                        break;
+                }
+                if (m_options.progress)
+                    m_options.progress(doneBytes + pipeline.bytesRead(), totalBytes);
             }
-            const ParseResult result = source.parser->parse(*source.file, run.file->file, onRecord, onIssue,
-                                                            progress, m_options.cancel);
+            const ParseResult result = pipeline.finish();
             if (result.status == ParseResult::Status::Cancelled || run.cancelled()) {
                 cancelled = true;
                 break;
@@ -300,6 +303,12 @@ ImportReport Importer::run(const QStringList &files)
             batch.rollback();
             report.status = ImportReport::Status::Failed;
             report.error = run.failure;
+        } else if (m_options.onError == OnError::Review && !run.skipped.empty()) {
+            batch.rollback();
+            report.status = ImportReport::Status::Failed;
+            const qsizetype bad = qsizetype(run.skipped.size());
+            report.error = ImportIssue{{}, 0, -1, {}, bad == 1 ? QStringLiteral("1 bad record; nothing was imported")
+                                                              : QStringLiteral("%1 bad records; nothing was imported").arg(bad)};
         } else {
             batch.commit();
             if (m_options.progress)
@@ -321,10 +330,11 @@ ImportReport Importer::run(const QStringList &files)
             return a.first < b.first;
         return a.second.line < b.second.line;
     });
-    if (report.ok()) {
+    if (report.ok() || m_options.onError == OnError::Review) {
         for (auto &entry : run.skipped)
             report.skipped.push_back(std::move(entry.second));
-    } else {
+    }
+    if (!report.ok()) {
         for (FileImportReport &f : report.files) {
             f.imported = 0;
             f.unchanged = 0;

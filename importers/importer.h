@@ -16,6 +16,8 @@ class EventStore;
 enum class OnError {
     Abort, // the first bad record stops the import; nothing is imported
     Skip,  // bad records are skipped and listed; the good ones are imported
+    Review, // like Skip, but when any record is bad nothing is imported: the report (Failed)
+            // lists every bad record, so that a person can decide between Abort and Skip
 };
 
 struct ImportOptions
@@ -37,7 +39,8 @@ struct ImportOptions
 // - all files go into one batch, committed at the end. In Abort mode the first bad record
 //   (a parse error or a store error such as a version conflict or a duplicate id) fails the
 //   import and the store is unchanged. In Skip mode bad records are listed in
-//   ImportReport::skipped and the rest is imported;
+//   ImportReport::skipped and the rest is imported. Review mode lists them the same way but
+//   imports nothing when there is any;
 // - a record with an explicit version v is appended with expected version v-1 (so importing
 //   the same file twice is idempotent and a gap is an error on field 'version'); a record
 //   without version is appended after the stream's current version, in file order;

@@ -72,11 +72,16 @@ using ProgressFn = std::function<bool(qint64 done, qint64 total)>;
 // that way share in-process live notifications for subscriptions.
 class EventStore
 {
+    friend class StoreBuilder;
+
 public:
-    enum class OpenMode { ReadWrite, ReadOnly };
+    // Build: a new file that only StoreBuilder opens, written without a journal on disk and
+    // without fsync by one connection; the builder makes it durable and moves it into place.
+    enum class OpenMode { ReadWrite, ReadOnly, Build };
 
     // ReadWrite creates the file and schema when missing. ReadOnly never writes and
-    // fails when the file is missing or is not an eventlens store. Throws StoreError.
+    // fails when the file is missing or is not an eventlens store. Build fails unless the file
+    // is missing. Throws StoreError.
     static std::unique_ptr<EventStore> open(const QString &path, OpenMode mode = OpenMode::ReadWrite);
     ~EventStore();
 
@@ -132,6 +137,16 @@ public:
     // Streams the log through a callback (return false to stop); reads in pages, never loads all.
     void forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const;
     qint64 count(const EventQuery &query) const;
+    // Streams only the positions of the events a query matches: the same filters, order, bounds,
+    // limit and WHERE clause as forEach, paged by keyset, without reading the events (much
+    // lighter: a count or an index of the log). fn returns false to stop. When cancel is given,
+    // setting it stops the scan within a few thousand rows, even inside one long SQLite step (a
+    // sparse filter over a big log); the call then returns normally.
+    void forEachPosition(const EventQuery &query, const std::function<bool(qint64 position)> &fn,
+                         const std::atomic_bool *cancel = nullptr) const;
+    // The events at these positions, in the order given (repeats included); positions that are
+    // not in the store are left out.
+    std::vector<Event> readPositions(const std::vector<qint64> &positions) const;
     // SQLite's plan for one page of the query (EXPLAIN QUERY PLAN), for diagnostics and tests.
     QString queryPlan(const EventQuery &query) const;
     std::optional<Event> eventAt(qint64 position) const;
@@ -157,6 +172,8 @@ public:
 
 private:
     explicit EventStore(std::unique_ptr<Private> d);
+    // StoreBuilder: after the build's batch committed, leaves the file in WAL mode.
+    void finishBuild();
     std::unique_ptr<Private> d;
 };
 

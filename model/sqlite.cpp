@@ -9,6 +9,13 @@ namespace eventlens {
 
 SqliteDb::SqliteDb(const QString &path, bool readOnly)
 {
+    // Memory statistics cost a global mutex on every allocation; the store never reads them.
+    // Only possible before SQLite initialises (otherwise it stays on, which is harmless).
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    Q_UNUSED(configured);
     const int flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
                       | SQLITE_OPEN_NOMUTEX;
     const QByteArray utf8 = path.toUtf8();
@@ -108,6 +115,17 @@ void SqliteStatement::bindText(int index, const QByteArray &utf8)
 void SqliteStatement::bindBlob(int index, const QByteArray &value)
 {
     sqlite3_bind_blob(m_stmt, index, value.constData(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+}
+
+void SqliteStatement::bindTextView(int index, QByteArrayView utf8)
+{
+    sqlite3_bind_text(m_stmt, index, utf8.data(), static_cast<int>(utf8.size()), SQLITE_STATIC);
+}
+
+void SqliteStatement::bindBlobView(int index, QByteArrayView bytes)
+{
+    // A null pointer would bind SQL NULL: an empty view binds an empty blob.
+    sqlite3_bind_blob(m_stmt, index, bytes.data() ? bytes.data() : "", static_cast<int>(bytes.size()), SQLITE_STATIC);
 }
 
 void SqliteStatement::bind(const char *name, qint64 value)

@@ -27,6 +27,10 @@ public:
     void bindText(int index, const QByteArray &utf8);
     void bindBlob(int index, const QByteArray &value);
     void bindNull(int index);
+    // Bind without copying: the bytes must stay valid and unchanged until the statement has been
+    // stepped (the append path binds, runs and rebinds every row).
+    void bindTextView(int index, QByteArrayView utf8);
+    void bindBlobView(int index, QByteArrayView bytes);
     // Named parameters (":name"); a name used several times in the SQL is bound once.
     void bind(const char *name, qint64 value);
     void bind(const char *name, const QString &value);

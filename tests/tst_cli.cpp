@@ -150,6 +150,7 @@ private slots:
     void importIdempotent();
     void importAbortLeavesStoreUnchanged();
     void importKilledMidwayLeavesStoreUnchanged();
+    void importIntoNewStoreKilledMidwayLeavesNoStore();
     void importSkip();
     void importFormats();
     void importErrors_data();
@@ -752,6 +753,26 @@ void TestCli::importAbortLeavesStoreUnchanged()
     QVERIFY(!QFileInfo::exists(fresh + QStringLiteral("-wal")));
 }
 
+// 400,000 events of about 250 bytes: an import that runs for seconds.
+static bool writeBigImportFile(const QString &file)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::WriteOnly))
+        return false;
+    const QByteArray pad(200, 'x');
+    QByteArray chunk;
+    for (int i = 0; i < 400000; ++i) {
+        chunk += "{\"stream\":\"big-" + QByteArray::number(i % 1000) + "\",\"type\":\"Filled\",\"data\":{\"n\":"
+                 + QByteArray::number(i) + ",\"pad\":\"" + pad + "\"}}\n";
+        if (chunk.size() > (1 << 20)) {
+            if (f.write(chunk) != chunk.size())
+                return false;
+            chunk.clear();
+        }
+    }
+    return f.write(chunk) == chunk.size() && f.flush();
+}
+
 void TestCli::importKilledMidwayLeavesStoreUnchanged()
 {
     const QString store = path(QStringLiteral("import-killed.db"));
@@ -759,21 +780,7 @@ void TestCli::importKilledMidwayLeavesStoreUnchanged()
     const QByteArray before = cli({QStringLiteral("events"), store, QStringLiteral("--json")}).out;
     // A file large enough that its transaction spills into the WAL long before it commits.
     const QString big = path(QStringLiteral("import-killed.jsonl"));
-    {
-        QFile f(big);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        const QByteArray pad(200, 'x');
-        QByteArray chunk;
-        for (int i = 0; i < 400000; ++i) {
-            chunk += "{\"stream\":\"big-" + QByteArray::number(i % 1000) + "\",\"type\":\"Filled\",\"data\":{\"n\":"
-                     + QByteArray::number(i) + ",\"pad\":\"" + pad + "\"}}\n";
-            if (chunk.size() > (1 << 20)) {
-                f.write(chunk);
-                chunk.clear();
-            }
-        }
-        f.write(chunk);
-    }
+    QVERIFY(writeBigImportFile(big));
     QProcess p;
     p.start(QStringLiteral(EVENTLENS_CLI_PATH), {QStringLiteral("import"), big, QStringLiteral("--into"), store, QStringLiteral("-q")});
     QVERIFY(p.waitForStarted(60000));
@@ -791,6 +798,43 @@ void TestCli::importKilledMidwayLeavesStoreUnchanged()
                            QStringLiteral("Filled"), QStringLiteral("--data"), QStringLiteral("{}"), QStringLiteral("--expected-version"),
                            QStringLiteral("no-stream")});
     QVERIFY2(again.code == 0, qPrintable(again.describe()));
+    QFile::remove(big);
+}
+
+void TestCli::importIntoNewStoreKilledMidwayLeavesNoStore()
+{
+    // A new store is built aside and moved into place only when complete.
+    const QString store = path(QStringLiteral("import-killed-new.db"));
+    const QString big = path(QStringLiteral("import-killed-new.jsonl"));
+    QVERIFY(writeBigImportFile(big));
+    const QDir dir = QFileInfo(store).absoluteDir();
+    const auto buildFiles = [&] {
+        return dir.entryList({QStringLiteral(".import-killed-new.db.building-*")}, QDir::Files | QDir::Hidden);
+    };
+    QVERIFY(buildFiles().isEmpty());
+    QProcess p;
+    p.start(QStringLiteral(EVENTLENS_CLI_PATH), {QStringLiteral("import"), big, QStringLiteral("--into"), store, QStringLiteral("-q")});
+    QVERIFY(p.waitForStarted(60000));
+    const auto buildSize = [&] {
+        const QStringList files = buildFiles();
+        return files.isEmpty() ? qint64(0) : QFileInfo(dir.filePath(files.constFirst())).size();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(buildSize() > 8 * 1024 * 1024 || p.state() == QProcess::NotRunning, 300000);
+    QVERIFY2(p.state() == QProcess::Running, "the import finished before it could be interrupted");
+    QVERIFY(!QFileInfo::exists(store));
+    p.kill();
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+    // No store at the target: only the hidden build file of the killed process is left.
+    QVERIFY(!QFileInfo::exists(store));
+    QCOMPARE(buildFiles().size(), 1);
+    const Run info = cli({QStringLiteral("info"), store});
+    QCOMPARE(info.code, 1);
+    // The same import, not interrupted, creates the complete store.
+    const Run again = cli({QStringLiteral("import"), big, QStringLiteral("--into"), store, QStringLiteral("-q"), QStringLiteral("--json")});
+    QVERIFY2(again.code == 0, qPrintable(again.describe()));
+    QCOMPARE(nlohmann::json::parse(again.out.toStdString())["imported"].get<qint64>(), 400000);
+    QCOMPARE(cli({QStringLiteral("verify"), store}).code, 0);
     QFile::remove(big);
 }
 

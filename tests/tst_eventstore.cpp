@@ -4,10 +4,12 @@
 
 #include "eventstore.h"
 #include "hashchain.h"
+#include "storebuilder.h"
 #include "subscription.h"
 #include "timeutil.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
@@ -749,6 +751,141 @@ private slots:
         // Later batches keep the indexes and their UNIQUE(stream, version) guard.
         QVERIFY_THROWS_EXCEPTION(ConcurrencyError, store->append(QStringLiteral("s-2"), ExpectedVersion::exact(0), evs(1)));
         QCOMPARE(store->append(QStringLiteral("s-2"), ExpectedVersion::exact(1), evs(1)).firstPosition, 7);
+    }
+
+    void deferredIdIndexChecksEveryIdOfALargeBatch()
+    {
+        // A batch on an empty log has no UNIQUE(id) index until it commits: its ids are checked
+        // in memory, at a scale that makes that table grow several times.
+        auto store = EventStore::open(newPath());
+        const auto uuid = [](int i) { return QStringLiteral("00000000-0000-4000-8000-%1").arg(i, 12, 10, QLatin1Char('0')); };
+        const auto text = [](int i) { return QStringLiteral("order-event-%1").arg(i); };
+        constexpr int N = 20000;
+        auto batch = store->beginBatch();
+        for (int i = 0; i < N; ++i) {
+            const QString stream = QStringLiteral("s-%1").arg(i % 97);
+            batch.append(stream, ExpectedVersion::any(), {ev(QStringLiteral("Happened"), "{}", i % 2 ? text(i) : uuid(i))});
+        }
+        // A duplicate of an early, a middle and a late id, of both kinds, is found and located.
+        for (const int i : {0, 1, N / 2, N / 2 + 1, N - 2, N - 1}) {
+            const QString id = i % 2 ? text(i) : uuid(i);
+            try {
+                batch.append(QStringLiteral("other-1"), ExpectedVersion::any(), {ev(QStringLiteral("Again"), "{}", id)});
+                QFAIL(qPrintable(QStringLiteral("duplicate id %1 accepted").arg(id)));
+            } catch (const StoreError &e) {
+                QVERIFY2(e.message().contains(QStringLiteral("already exists at position %1 in stream 's-%2'").arg(i + 1).arg(i % 97)),
+                         qPrintable(e.message()));
+            }
+        }
+        // An append that fails on its third event leaves nothing behind, not even its ids.
+        const std::vector<NewEvent> three{ev(QStringLiteral("A"), "{}", QStringLiteral("fresh-1")),
+                                          ev(QStringLiteral("A"), "{}", QStringLiteral("fresh-2")),
+                                          ev(QStringLiteral("A"), "{}", text(7))};
+        QVERIFY_THROWS_EXCEPTION(StoreError, batch.append(QStringLiteral("other-2"), ExpectedVersion::noStream(), three));
+        QCOMPARE(batch.streamVersion(QStringLiteral("other-2")), -1);
+        const AppendResult fresh = batch.append(QStringLiteral("other-3"), ExpectedVersion::noStream(),
+                                                {three[0], three[1]});
+        QCOMPARE(fresh.appended, 2);
+        QCOMPARE(fresh.firstPosition, N + 1);
+        // Re-appending the same events is idempotent, also inside this batch.
+        QVERIFY(batch.append(QStringLiteral("other-3"), ExpectedVersion::noStream(), {three[0], three[1]}).idempotent);
+        batch.commit();
+        QCOMPARE(store->headPosition(), N + 2);
+        QVERIFY(store->verify().ok);
+        QCOMPARE(store->eventById(text(N - 1))->position, N);
+        // From now on the UNIQUE(id) index guards every append.
+        QVERIFY_THROWS_EXCEPTION(StoreError, store->append(QStringLiteral("late"), ExpectedVersion::any(), {ev(QStringLiteral("X"), "{}", uuid(N / 2))}));
+        QCOMPARE(store->headPosition(), N + 2);
+    }
+
+    void storeBuilderMovesACompleteStoreIntoPlace()
+    {
+        const QString target = newPath();
+        const QDir dir = QFileInfo(target).absoluteDir();
+        const QStringList before = dir.entryList(QDir::Files | QDir::Hidden);
+        {
+            StoreBuilder builder(target);
+            QVERIFY(QFileInfo::exists(builder.buildPath()));
+            QCOMPARE(QFileInfo(builder.buildPath()).absolutePath(), QFileInfo(target).absolutePath());
+            auto batch = builder.store().beginBatch();
+            batch.append(QStringLiteral("account-1"), ExpectedVersion::noStream(), evs(5, QStringLiteral("Deposited"), QStringLiteral("d-")));
+            batch.append(QStringLiteral("order-1"), ExpectedVersion::noStream(), evs(3, QStringLiteral("ItemAdded")));
+            // Nothing is at the target while the store is built.
+            QVERIFY(!QFileInfo::exists(target));
+            batch.commit();
+            QVERIFY(!QFileInfo::exists(target));
+            builder.finish();
+            QVERIFY(QFileInfo::exists(target));
+            QVERIFY(!QFileInfo::exists(builder.buildPath()));
+        }
+        // Only the store itself is new in the folder.
+        QStringList after = dir.entryList(QDir::Files | QDir::Hidden);
+        for (const QString &name : before)
+            after.removeOne(name);
+        QCOMPARE(after, QStringList{QFileInfo(target).fileName()});
+        // A normal WAL store (file format bytes 18 and 19 are 2), complete and verifiable.
+        QFile file(target);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray header = file.read(20);
+        QCOMPARE(int(header[18]), 2);
+        QCOMPARE(int(header[19]), 2);
+        file.close();
+        auto store = EventStore::open(target, EventStore::OpenMode::ReadOnly);
+        QCOMPARE(store->headPosition(), 8);
+        QCOMPARE(store->streamVersion(QStringLiteral("account-1")), 4);
+        QCOMPARE(store->eventById(QStringLiteral("d-3"))->version, 3);
+        QVERIFY(store->verify().ok);
+        EventQuery byType;
+        byType.types = {QStringLiteral("ItemAdded")};
+        QVERIFY(store->queryPlan(byType).contains(u"events_type"));
+        store.reset();
+        auto writer = EventStore::open(target);
+        QCOMPARE(writer->append(QStringLiteral("order-1"), ExpectedVersion::exact(2), evs(1)).firstPosition, 9);
+    }
+
+    void storeBuilderLeavesNothingBehindOnFailure()
+    {
+        const QString target = newPath();
+        QString buildPath;
+        {
+            // Abandoned: the build file goes, nothing appears at the target.
+            StoreBuilder builder(target);
+            buildPath = builder.buildPath();
+            auto batch = builder.store().beginBatch();
+            batch.append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(10));
+            batch.commit();
+        }
+        QVERIFY(!QFileInfo::exists(buildPath));
+        QVERIFY(!QFileInfo::exists(target));
+        {
+            // finish() with an open batch fails and cleans up.
+            StoreBuilder builder(target);
+            buildPath = builder.buildPath();
+            auto batch = builder.store().beginBatch();
+            batch.append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(1));
+            QVERIFY_THROWS_EXCEPTION(StoreError, builder.finish());
+            batch.rollback();
+        }
+        QVERIFY(!QFileInfo::exists(buildPath));
+        QVERIFY(!QFileInfo::exists(target));
+        {
+            // A file that appears at the target meanwhile is never replaced.
+            StoreBuilder builder(target);
+            buildPath = builder.buildPath();
+            builder.store().append(QStringLiteral("s-1"), ExpectedVersion::any(), evs(1));
+            QFile intruder(target);
+            QVERIFY(intruder.open(QIODevice::WriteOnly));
+            intruder.write("user data");
+            intruder.close();
+            QVERIFY_THROWS_EXCEPTION(StoreError, builder.finish());
+        }
+        QVERIFY(!QFileInfo::exists(buildPath));
+        QFile kept(target);
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), QByteArray("user data"));
+        // An existing target or a missing folder is refused up front.
+        QVERIFY_THROWS_EXCEPTION(StoreError, StoreBuilder{target});
+        QVERIFY_THROWS_EXCEPTION(StoreError, StoreBuilder{m_dir.filePath(QStringLiteral("no-such-folder/x.eventlens"))});
     }
 
     void concurrentAppendersLoseAndDuplicateNothing()

@@ -288,6 +288,18 @@ private slots:
             b + QStringLiteral(":4: record 3, field 'Payload': invalid JSON: JSON syntax error at column 10: expected ':' after the key, found end of input"),
         };
         QCOMPARE(texts(report.skipped), expected);
+        // Review (what the GUI runs first) lists the same records and imports nothing.
+        auto reviewed = newStore();
+        const ImportReport review = import(*reviewed, {a, b}, OnError::Review);
+        QCOMPARE(review.status, ImportReport::Status::Failed);
+        QCOMPARE(texts(review.skipped), expected);
+        QVERIFY2(review.error && review.error->reason == u"7 bad records; nothing was imported", qPrintable(review.summary()));
+        QCOMPARE(review.totalImported(), 0);
+        QCOMPARE(total(*reviewed), 0);
+        // Without bad records Review imports like the other modes.
+        const QString good = writeTemp(QStringLiteral("good.jsonl"), "{\"stream\":\"g-1\",\"type\":\"A\"}\n");
+        QVERIFY(import(*reviewed, {good}, OnError::Review).ok());
+        QCOMPARE(total(*reviewed), 1);
         QCOMPARE(report.files[0].read, 8);
         QCOMPARE(report.files[0].imported, 3);
         QCOMPARE(report.files[0].skipped, 5);

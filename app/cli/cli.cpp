@@ -338,13 +338,18 @@ std::unique_ptr<EventStore> openExistingStore(const QString &path, EventStore::O
     return EventStore::open(path, mode);
 }
 
-std::unique_ptr<EventStore> openOrCreateStore(const QString &path)
+void checkStoreFolder(const QString &path)
 {
     const QFileInfo info(path);
     if (info.isDir())
         throw CommandError(QStringLiteral("%1 is a folder, not a store file").arg(path));
     if (!info.exists() && !info.absoluteDir().exists())
         throw CommandError(QStringLiteral("cannot create the store %1: the folder %2 does not exist").arg(path, info.absolutePath()));
+}
+
+std::unique_ptr<EventStore> openOrCreateStore(const QString &path)
+{
+    checkStoreFolder(path);
     return EventStore::open(path, EventStore::OpenMode::ReadWrite);
 }
 

@@ -156,7 +156,9 @@ QString optionName(const QCommandLineOption &option);
 
 // Opens an existing store; a missing path is a CommandError (never created).
 std::unique_ptr<EventStore> openExistingStore(const QString &path, EventStore::OpenMode mode);
-// Opens a store for writing, creating it when missing.
+// Throws CommandError when path is a folder or its folder does not exist.
+void checkStoreFolder(const QString &path);
+// Opens a store for writing, creating it when missing (checkStoreFolder first).
 std::unique_ptr<EventStore> openOrCreateStore(const QString &path);
 
 // ---- commands ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include "formatdetector.h"
 #include "importer.h"
 #include "jsonutil.h"
+#include "storebuilder.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -84,8 +85,17 @@ int runImport(const QStringList &args)
             throw CommandError(QStringLiteral("%1 is the store itself").arg(file));
     }
 
+    // A new store is built next to its path and appears there only when the import succeeded.
     const bool created = !QFileInfo::exists(store);
-    auto eventStore = openOrCreateStore(store);
+    std::unique_ptr<StoreBuilder> builder;
+    std::unique_ptr<EventStore> existing;
+    if (created) {
+        checkStoreFolder(store);
+        builder = std::make_unique<StoreBuilder>(store);
+    } else {
+        existing = openOrCreateStore(store);
+    }
+    EventStore &eventStore = builder ? builder->store() : *existing;
 
     installInterruptHandler();
     std::atomic_bool cancel{false};
@@ -96,21 +106,12 @@ int runImport(const QStringList &args)
         if (interrupted())
             cancel.store(true);
     };
-    ImportReport report;
-    try {
-        report = Importer(*eventStore, options).run(files);
-    } catch (...) {
-        eventStore.reset();
-        if (created)
-            EventStore::removeFiles(store);
-        throw;
-    }
+    const ImportReport report = Importer(eventStore, options).run(files);
+    if (report.ok() && builder)
+        builder->finish();
     progress.finish();
     if (!report.ok()) {
-        // Nothing was imported; a store created for this import is removed again.
-        eventStore.reset();
-        if (created)
-            EventStore::removeFiles(store);
+        // Nothing was imported; a store being built for this import is deleted with its builder.
         if (report.status == ImportReport::Status::Cancelled)
             throw CommandError(QStringLiteral("interrupted; nothing imported"));
         throw CommandError(QStringLiteral("import failed, nothing imported: %1")

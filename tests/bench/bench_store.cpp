@@ -15,6 +15,7 @@
 
 #include "eventlistmodel.h"
 #include "eventstore.h"
+#include "storebuilder.h"
 #include "importer.h"
 #include "timeutil.h"
 
@@ -321,14 +322,19 @@ int main(int argc, char *argv[])
 
         // -- 2. import -------------------------------------------------------------------------
         heading(QStringLiteral("Import into a new store (JSON Lines importer, one transaction)"));
-        auto store = EventStore::open(storePath, EventStore::OpenMode::ReadWrite);
         const bool phasePeak = resetPeakRss();
         const qint64 rssBefore = procStatusKb("VmRSS");
         ImportOptions options;
         options.format = QStringLiteral("jsonl");
+        // As `eventlens-cli import FILE --into NEW-STORE` does: built aside, durable, moved into place.
         start = Clock::now();
-        const ImportReport report = Importer(*store, options).run({jsonlPath});
+        auto builder = std::make_unique<StoreBuilder>(storePath);
+        const ImportReport report = Importer(builder->store(), options).run({jsonlPath});
+        if (report.ok())
+            builder->finish();
+        builder.reset();
         const double importSeconds = secondsSince(start);
+        auto store = EventStore::open(storePath, EventStore::OpenMode::ReadWrite);
         const qint64 peakKb = procStatusKb("VmHWM");
         if (!report.ok())
             throw StoreError(QStringLiteral("import failed: %1").arg(report.error ? report.error->toString() : QString()));
