@@ -319,6 +319,11 @@ struct EventStore::Private
     };
     // cols: the columns selected (kEventColumns; "position, version" for positions only).
     bool pageQuery(const EventQuery &q, PageQuery &page, const char *cols = kEventColumns) const;
+    // Pages through a query like forEach without building events: selects cols (which begin with
+    // "position, version") and calls row for each row until it returns false. cancel: as in
+    // forEachPosition (the shared core of forEachPosition and forEachTime).
+    void scanRows(const EventQuery &q, const char *cols, const std::function<bool(const SqliteStatement &)> &row,
+                  const std::atomic_bool *cancel) const;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1169,47 +1174,92 @@ void EventStore::forEach(const EventQuery &query, const std::function<bool(const
     }
 }
 
-void EventStore::forEachPosition(const EventQuery &query, const std::function<bool(qint64)> &fn,
-                                 const std::atomic_bool *cancel) const
+namespace {
+
+// While alive, SQLite calls the handler every few thousand virtual machine steps of this
+// connection; a non-zero return interrupts the running statement (step() then throws).
+class CancelHandler
 {
-    Private::PageQuery page;
-    if (!d->pageQuery(query, page, "position, version"))
-        return;
-    // SQLite calls the handler every few thousand virtual machine steps of this connection; a
-    // non-zero return interrupts the running statement (step() then throws).
-    struct ProgressHandler
+public:
+    CancelHandler(sqlite3 *handle, const std::atomic_bool *flag)
+        : m_db(flag ? handle : nullptr)
     {
-        sqlite3 *db;
-        explicit ProgressHandler(sqlite3 *handle, const std::atomic_bool *flag)
-            : db(flag ? handle : nullptr)
-        {
-            if (db) {
-                sqlite3_progress_handler(
-                    db, 4096, [](void *p) { return static_cast<const std::atomic_bool *>(p)->load(std::memory_order_relaxed) ? 1 : 0; },
-                    const_cast<std::atomic_bool *>(flag));
-            }
+        if (m_db) {
+            sqlite3_progress_handler(
+                m_db, 4096, [](void *p) { return static_cast<const std::atomic_bool *>(p)->load(std::memory_order_relaxed) ? 1 : 0; },
+                const_cast<std::atomic_bool *>(flag));
         }
-        ~ProgressHandler()
-        {
-            if (db)
-                sqlite3_progress_handler(db, 0, nullptr, nullptr);
+    }
+    ~CancelHandler()
+    {
+        if (m_db)
+            sqlite3_progress_handler(m_db, 0, nullptr, nullptr);
+    }
+    CancelHandler(const CancelHandler &) = delete;
+    CancelHandler &operator=(const CancelHandler &) = delete;
+
+private:
+    sqlite3 *m_db;
+};
+
+// While alive, a connection that scans every page once (a count, an index of the log, a
+// timeline) runs with a small page cache: its 64 MiB one would only fill with pages nobody asks
+// for again. The connection's own size comes back afterwards.
+class SmallCache
+{
+public:
+    explicit SmallCache(SqliteDb *db)
+        : m_db(db)
+    {
+        if (!m_db)
+            return;
+        SqliteStatement size(*m_db, "PRAGMA cache_size");
+        m_size = size.step() ? size.int64(0) : 0;
+        m_db->exec("PRAGMA cache_size=-2048");
+    }
+    ~SmallCache()
+    {
+        if (!m_db || m_size == 0)
+            return;
+        try {
+            m_db->exec(QByteArray("PRAGMA cache_size=" + QByteArray::number(m_size)).constData());
+        } catch (const StoreError &) {
+            // The smaller cache stays: slower, still correct.
         }
-        ProgressHandler(const ProgressHandler &) = delete;
-        ProgressHandler &operator=(const ProgressHandler &) = delete;
-    };
-    const auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
-    if (cancelled())
+    }
+    SmallCache(const SmallCache &) = delete;
+    SmallCache &operator=(const SmallCache &) = delete;
+
+private:
+    SqliteDb *m_db;
+    qint64 m_size = 0;
+};
+
+bool isCancelled(const std::atomic_bool *cancel)
+{
+    return cancel && cancel->load(std::memory_order_relaxed);
+}
+
+} // namespace
+
+void EventStore::Private::scanRows(const EventQuery &query, const char *cols,
+                                   const std::function<bool(const SqliteStatement &)> &row, const std::atomic_bool *cancel) const
+{
+    PageQuery page;
+    if (!pageQuery(query, page, cols))
         return;
-    const ProgressHandler handler(d->db->handle(), cancel);
+    if (isCancelled(cancel))
+        return;
+    const CancelHandler handler(db->handle(), cancel);
     constexpr qint64 kPositionPageSize = 16384;
     try {
-        SqliteStatement st(*d->db, page.sql);
+        SqliteStatement st(*db, page.sql);
         qint64 low = query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1);
         qint64 high = query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
                                      : query.toPosition.value_or(std::numeric_limits<qint64>::max());
         qint64 cursor = query.backward ? std::numeric_limits<qint64>::max() : -1;
         qint64 remaining = query.limit < 0 ? std::numeric_limits<qint64>::max() : query.limit;
-        while (remaining > 0 && low <= high && !cancelled()) {
+        while (remaining > 0 && low <= high && !isCancelled(cancel)) {
             for (const auto &bind : page.binds)
                 bind(st);
             st.bind(":low", low);
@@ -1226,7 +1276,7 @@ void EventStore::forEachPosition(const EventQuery &query, const std::function<bo
                 lastVersion = st.int64(1);
                 ++rows;
                 --remaining;
-                if (!fn(lastPosition)) {
+                if (!row(st)) {
                     st.reset();
                     return;
                 }
@@ -1242,7 +1292,64 @@ void EventStore::forEachPosition(const EventQuery &query, const std::function<bo
                 low = lastPosition + 1;
         }
     } catch (const StoreError &) {
-        if (cancelled())
+        if (isCancelled(cancel))
+            return; // interrupted on purpose
+        throw;
+    }
+}
+
+void EventStore::forEachPosition(const EventQuery &query, const std::function<bool(qint64)> &fn,
+                                 const std::atomic_bool *cancel) const
+{
+    // A scan without a limit (a count, an index of the log) reads every page once.
+    const SmallCache smallCache(query.limit < 0 ? d->db.get() : nullptr);
+    // Only an exact stream pages by version: without one, the position alone lets a filter served
+    // by an index (type, category) stay in that index instead of reading every row's version.
+    d->scanRows(query, query.stream.isEmpty() ? "position, 0" : "position, version",
+                [&fn](const SqliteStatement &st) { return fn(st.int64(0)); }, cancel);
+}
+
+bool EventStore::forEachTimeUsesTimeIndex(const EventQuery &query)
+{
+    return query.stream.isEmpty() && query.category.isEmpty() && query.types.isEmpty() && query.streamGlob.isEmpty()
+           && query.limit < 0;
+}
+
+void EventStore::forEachTime(const EventQuery &query, const std::function<bool(qint64 position, qint64 timeMs)> &fn,
+                             const std::atomic_bool *cancel) const
+{
+    const SmallCache smallCache(query.limit < 0 ? d->db.get() : nullptr);
+    if (!forEachTimeUsesTimeIndex(query)) {
+        // As in forEachPosition: only an exact stream pages by version.
+        d->scanRows(query, query.stream.isEmpty() ? "position, 0, time" : "position, version, time",
+                    [&fn](const SqliteStatement &st) { return fn(st.int64(0), st.int64(2)); }, cancel);
+        return;
+    }
+    // Only the covering index events_time(time, position) is read, in one statement; '+' keeps
+    // SQLite from walking the table by rowid for the position bounds instead.
+    QByteArray where;
+    std::vector<Private::Binder> binds;
+    if (!d->buildWhere(query, true, where, binds))
+        return;
+    if (isCancelled(cancel))
+        return;
+    const CancelHandler handler(d->db->handle(), cancel);
+    try {
+        SqliteStatement st(*d->db, "SELECT position, time FROM events WHERE " + where
+                                       + " AND +position>=:low AND +position<=:high ORDER BY time"
+                                       + (query.backward ? " DESC, position DESC" : ", position"));
+        for (const auto &bind : binds)
+            bind(st);
+        st.bind(":low", query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1));
+        st.bind(":high", query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
+                                        : query.toPosition.value_or(std::numeric_limits<qint64>::max()));
+        while (st.step()) {
+            if (!fn(st.int64(0), st.int64(1)))
+                break;
+        }
+        st.reset();
+    } catch (const StoreError &) {
+        if (isCancelled(cancel))
             return; // interrupted on purpose
         throw;
     }

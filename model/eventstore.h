@@ -139,11 +139,23 @@ public:
     qint64 count(const EventQuery &query) const;
     // Streams only the positions of the events a query matches: the same filters, order, bounds,
     // limit and WHERE clause as forEach, paged by keyset, without reading the events (much
-    // lighter: a count or an index of the log). fn returns false to stop. When cancel is given,
+    // lighter: a count or an index of the log; a scan without a limit runs with a small page cache
+    // so that it does not leave the connection's 64 MiB full of pages read once). fn returns
+    // false to stop. When cancel is given,
     // setting it stops the scan within a few thousand rows, even inside one long SQLite step (a
     // sparse filter over a big log); the call then returns normally.
     void forEachPosition(const EventQuery &query, const std::function<bool(qint64 position)> &fn,
                          const std::atomic_bool *cancel = nullptr) const;
+    // Streams the position and time (UTC ms) of the events a query matches, without reading the
+    // events (timelines, histograms): the same filters, bounds, limit and WHERE clause as forEach,
+    // cancel as in forEachPosition. The order is forEach's, except when
+    // forEachTimeUsesTimeIndex(query): then it walks the covering index events_time in time order
+    // (ties by position; both reversed when backward) and reads nothing else, which is several
+    // times faster on a big log than reading the rows.
+    void forEachTime(const EventQuery &query, const std::function<bool(qint64 position, qint64 timeMs)> &fn,
+                     const std::atomic_bool *cancel = nullptr) const;
+    // True for a query without stream, category, type or glob filter and without limit.
+    static bool forEachTimeUsesTimeIndex(const EventQuery &query);
     // The events at these positions, in the order given (repeats included); positions that are
     // not in the store are left out.
     std::vector<Event> readPositions(const std::vector<qint64> &positions) const;

@@ -1,8 +1,19 @@
 #include "eventdetailpane.h"
 
+#include "event.h"
 #include "eventlistmodel.h"
 #include "jsonformat.h"
+#include "jsontreemodel.h"
+#include "jsontreeview.h"
 #include "timeutil.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QApplication>
+#include <QClipboard>
+#include <QHBoxLayout>
+#include <QTabWidget>
+#include <QToolButton>
 
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -93,20 +104,57 @@ EventDetailPane::EventDetailPane(QWidget *parent)
     m_time = addField(tr("Time"), QStringLiteral("timeValue"));
     m_hash = addField(tr("Hash"), QStringLiteral("hashValue"));
     m_hash->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_links = new QLabel(this);
+    m_links->setObjectName(QStringLiteral("relatedLinks"));
+    m_links->setTextFormat(Qt::RichText);
+    m_links->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    m_links->setWordWrap(true);
+    connect(m_links, &QLabel::linkActivated, this, [this](const QString &link) {
+        const qsizetype colon = link.indexOf(u':');
+        if (colon > 0)
+            Q_EMIT relatedEventsRequested(link.left(colon), link.mid(colon + 1));
+    });
+    m_form->addRow(tr("Related"), m_links);
+
+    auto *buttons = new QHBoxLayout;
+    auto *copyJson = new QToolButton(this);
+    copyJson->setObjectName(QStringLiteral("copyJsonButton"));
+    copyJson->setText(tr("Copy JSON"));
+    copyJson->setToolTip(tr("Copy the event as one canonical JSON line"));
+    connect(copyJson, &QToolButton::clicked, this, &EventDetailPane::copyJson);
+    auto *copyId = new QToolButton(this);
+    copyId->setObjectName(QStringLiteral("copyIdButton"));
+    copyId->setText(tr("Copy Id"));
+    connect(copyId, &QToolButton::clicked, this, &EventDetailPane::copyId);
+    buttons->addWidget(copyJson);
+    buttons->addWidget(copyId);
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
 
     m_splitter = new QSplitter(Qt::Vertical, page);
     m_splitter->setObjectName(QStringLiteral("detailSplitter"));
     m_splitter->setChildrenCollapsible(false);
-    m_data = makeTextView(QStringLiteral("dataText"), page);
-    m_metadata = makeTextView(QStringLiteral("metadataText"), page);
-    m_splitter->addWidget(titled(tr("Data"), &m_dataLabel, m_data, m_splitter));
-    m_splitter->addWidget(titled(tr("Metadata"), nullptr, m_metadata, m_splitter));
+    m_splitter->addWidget(titled(tr("Data"), &m_dataLabel, payloadView(QStringLiteral("data"), &m_dataTree, &m_data, &m_dataTabs), m_splitter));
+    m_splitter->addWidget(titled(tr("Metadata"), nullptr, payloadView(QStringLiteral("metadata"), &m_metadataTree, &m_metadata, &m_metadataTabs), m_splitter));
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
     layout->addWidget(m_splitter, 1);
     m_stack->addWidget(page);
 
     clear();
+}
+
+QWidget *EventDetailPane::payloadView(const QString &name, JsonTreeView **tree, QPlainTextEdit **text, QTabWidget **tabs)
+{
+    *tabs = new QTabWidget(this);
+    (*tabs)->setObjectName(name + QStringLiteral("Tabs"));
+    (*tabs)->setDocumentMode(true);
+    *tree = new JsonTreeView(*tabs);
+    (*tree)->setObjectName(name + QStringLiteral("Tree"));
+    *text = makeTextView(name + QStringLiteral("Text"), *tabs);
+    (*tabs)->addTab(*tree, tr("Tree"));
+    (*tabs)->addTab(*text, tr("Text"));
+    return *tabs;
 }
 
 QLineEdit *EventDetailPane::addField(const QString &label, const QString &objectName)
@@ -131,6 +179,10 @@ void EventDetailPane::clear()
         field->clear();
     m_data->clear();
     m_metadata->clear();
+    m_dataTree->model()->clear();
+    m_metadataTree->model()->clear();
+    m_links->clear();
+    m_eventJson.clear();
     m_stack->setCurrentIndex(0);
 }
 
@@ -160,8 +212,65 @@ void EventDetailPane::showIndex(const QModelIndex &index)
     const bool isJson = value(EventListModel::DataIsJsonRole).toBool();
     m_dataLabel->setText(isJson ? tr("Data") : tr("Data (raw bytes, not JSON: %n bytes)", nullptr, int(qMin<qsizetype>(data.size(), INT_MAX))));
     m_data->setPlainText(shown(data, isJson));
-    m_metadata->setPlainText(shown(value(EventListModel::MetadataRole).toByteArray(), true));
+    const QByteArray metadata = value(EventListModel::MetadataRole).toByteArray();
+    m_metadata->setPlainText(shown(metadata, true));
+    if (data.size() > MaxShownBytes)
+        m_dataTree->model()->setRawData(data.left(MaxShownBytes), tr("too large for a tree: see Text"));
+    else if (isJson)
+        m_dataTree->model()->setDocument(data);
+    else
+        m_dataTree->model()->setRawData(data, tr("not JSON"));
+    m_metadataTree->model()->setDocument(metadata);
+
+    // Correlation and causation ids, under the names sources use for them.
+    QStringList links;
+    const nlohmann::json meta = nlohmann::json::parse(metadata.constData(), metadata.constData() + metadata.size(), nullptr, false);
+    if (meta.is_object()) {
+        const auto link = [&](const char *kind, std::initializer_list<const char *> keys, const QString &label) {
+            for (const char *key : keys) {
+                const auto it = meta.find(key);
+                if (it == meta.end() || !it->is_string())
+                    continue;
+                const QString id = QString::fromStdString(it->get<std::string>());
+                links.append(QStringLiteral("%1: <a href=\"%2:%3\">%4</a>")
+                                 .arg(label, QLatin1StringView(kind), id.toHtmlEscaped(), id.toHtmlEscaped()));
+                return;
+            }
+        };
+        link("causation", {"causationId", "causation_id", "$causationId", "causationid"}, tr("caused by"));
+        link("correlation", {"correlationId", "correlation_id", "$correlationId", "correlationid"}, tr("correlation"));
+    }
+    m_links->setText(links.isEmpty() ? tr("(no correlation or causation id)") : links.join(QStringLiteral("<br>")));
+
+    Event e;
+    e.position = value(EventListModel::PositionRole).toLongLong();
+    e.stream = value(EventListModel::StreamRole).toString();
+    e.version = value(EventListModel::VersionRole).toLongLong();
+    e.id = value(EventListModel::IdRole).toString();
+    e.type = value(EventListModel::TypeRole).toString();
+    e.data = data;
+    e.dataIsJson = isJson;
+    e.metadata = metadata;
+    e.timeMs = value(EventListModel::TimeRole).toLongLong();
+    m_eventJson = QString::fromUtf8(e.toJsonLine());
     m_stack->setCurrentIndex(1);
+}
+
+QString EventDetailPane::eventId() const
+{
+    return m_stack->currentIndex() == 0 ? QString() : m_id->text();
+}
+
+void EventDetailPane::copyJson()
+{
+    if (!m_eventJson.isEmpty())
+        QApplication::clipboard()->setText(m_eventJson);
+}
+
+void EventDetailPane::copyId()
+{
+    if (!eventId().isEmpty())
+        QApplication::clipboard()->setText(eventId());
 }
 
 QString EventDetailPane::dataText() const

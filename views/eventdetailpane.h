@@ -10,12 +10,17 @@ class QLineEdit;
 class QPlainTextEdit;
 class QSplitter;
 class QStackedWidget;
+class QTabWidget;
+class QToolButton;
 
 namespace eventlens {
 
-// The selected event: its fields (read-only, selectable, scrollable when long), then data and
-// metadata pretty-printed. Reads everything
-// through EventListModel's roles, so it works on any model (or proxy) that provides them.
+class JsonTreeView;
+
+// The selected event: its fields (read-only, selectable, scrollable when long), its correlation
+// and causation ids as links, then data and metadata, each as a collapsible JSON tree (search,
+// expand all) and as pretty-printed text; Copy JSON and Copy Id. Reads everything through
+// EventListModel's roles, so it works on any model (or proxy) that provides them.
 class EventDetailPane final : public QWidget
 {
     Q_OBJECT
@@ -36,8 +41,24 @@ public:
     QString metadataText() const;
 
     QSplitter *splitter() const { return m_splitter; }
+    JsonTreeView *dataTree() const { return m_dataTree; }
+    JsonTreeView *metadataTree() const { return m_metadataTree; }
+    QLabel *linksLabel() const { return m_links; }
+    // The event as one canonical JSON line (what Copy JSON copies), empty when none is shown.
+    QString eventJson() const { return m_eventJson; }
+    QString eventId() const;
+
+public Q_SLOTS:
+    void copyJson();
+    void copyId();
+
+Q_SIGNALS:
+    // A link was activated: kind is "causation" (the event with that id) or "correlation" (every
+    // event whose metadata has that correlation id).
+    void relatedEventsRequested(const QString &kind, const QString &id);
 
 private:
+    QWidget *payloadView(const QString &name, JsonTreeView **tree, QPlainTextEdit **text, QTabWidget **tabs);
     QLineEdit *addField(const QString &label, const QString &objectName);
 
     QStackedWidget *m_stack = nullptr;
@@ -52,6 +73,12 @@ private:
     QLabel *m_dataLabel = nullptr;
     QPlainTextEdit *m_data = nullptr;
     QPlainTextEdit *m_metadata = nullptr;
+    JsonTreeView *m_dataTree = nullptr;
+    JsonTreeView *m_metadataTree = nullptr;
+    QTabWidget *m_dataTabs = nullptr;
+    QTabWidget *m_metadataTabs = nullptr;
+    QLabel *m_links = nullptr;
+    QString m_eventJson;
     QSplitter *m_splitter = nullptr;
 };
 

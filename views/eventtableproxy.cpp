@@ -1,5 +1,8 @@
 #include "eventtableproxy.h"
 
+#include <QDateTime>
+#include <QFont>
+
 #include "eventlistmodel.h"
 #include "jsonformat.h"
 #include "timeutil.h"
@@ -68,6 +71,32 @@ EventTableProxy::EventTableProxy(QObject *parent)
 {
 }
 
+void EventTableProxy::setLocalTime(bool local)
+{
+    if (local == m_localTime)
+        return;
+    Q_EMIT layoutAboutToBeChanged();
+    m_localTime = local;
+    Q_EMIT layoutChanged();
+}
+
+void EventTableProxy::setSkippedPositions(const QSet<qint64> &positions)
+{
+    if (positions == m_skipped)
+        return;
+    Q_EMIT layoutAboutToBeChanged();
+    m_skipped = positions;
+    Q_EMIT layoutChanged();
+}
+
+QString EventTableProxy::formatTime(qint64 ms) const
+{
+    if (!m_localTime)
+        return timeutil::formatIsoString(ms);
+    return QDateTime::fromMSecsSinceEpoch(ms).toOffsetFromUtc(QDateTime::fromMSecsSinceEpoch(ms).offsetFromUtc())
+        .toString(Qt::ISODateWithMs);
+}
+
 QVariant EventTableProxy::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || !sourceModel())
@@ -85,13 +114,20 @@ QVariant EventTableProxy::data(const QModelIndex &index, int role) const
         case EventListModel::VersionColumn:
             return QString::number(value.toLongLong());
         case EventListModel::TimeColumn:
-            return timeutil::formatIsoString(value.toLongLong());
+            return formatTime(value.toLongLong());
         case EventListModel::DataColumn:
             return dataPreview(value.toByteArray(), source.data(EventListModel::DataIsJsonRole).toBool());
         default:
             return value; // stream and type: text already
         }
     }
+    case Qt::FontRole:
+        if (!m_skipped.isEmpty() && m_skipped.contains(source.data(EventListModel::PositionRole).toLongLong())) {
+            QFont font;
+            font.setStrikeOut(true);
+            return font;
+        }
+        break;
     case Qt::TextAlignmentRole:
         if (column == EventListModel::PositionColumn || column == EventListModel::VersionColumn)
             return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));

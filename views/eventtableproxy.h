@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QIdentityProxyModel>
+#include <QSet>
 #include <QString>
 
 namespace eventlens {
@@ -28,6 +29,16 @@ public:
 
     explicit EventTableProxy(QObject *parent = nullptr);
 
+    // Times in UTC ("…Z", the default) or in the local time zone ("…+01:00"). Changing it
+    // repaints the time column (a layout change, no reset).
+    void setLocalTime(bool local);
+    bool localTime() const { return m_localTime; }
+    // Events shown struck through (skipped in the state pane), by position.
+    void setSkippedPositions(const QSet<qint64> &positions);
+    const QSet<qint64> &skippedPositions() const { return m_skipped; }
+    // The time column's text for ms since the epoch.
+    QString formatTime(qint64 ms) const;
+
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
     // The data column's text: the start of the JSON, or of the raw bytes (as text when they
@@ -39,6 +50,10 @@ public:
     // or as a hex dump, cut to ToolTipLines lines of ToolTipLineLength characters ("…" marks
     // every cut). Empty when there is no data.
     static QString dataToolTip(const QByteArray &data, bool isJson);
+
+private:
+    bool m_localTime = false;
+    QSet<qint64> m_skipped;
 };
 
 } // namespace eventlens

@@ -2,12 +2,21 @@
 
 #include "demogenerator.h"
 #include "eventdetailpane.h"
-#include "importerror.h"
 #include "eventlistmodel.h"
 #include "eventstore.h"
 #include "eventtableproxy.h"
+#include "filterbar.h"
 #include "importer.h"
+#include "importerror.h"
+#include "importreviewdialog.h"
+#include "predicatescan.h"
 #include "progresstask.h"
+#include "statepane.h"
+#include "storebuilder.h"
+#include "streamspane.h"
+#include "timelinehistogram.h"
+#include "timelinewidget.h"
+#include "timeutil.h"
 
 #include <QAction>
 #include <QApplication>
@@ -22,10 +31,15 @@
 #include <QItemSelectionModel>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
 #include <QSettings>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -47,6 +61,12 @@ const QString StateKey = QStringLiteral("mainWindow/state");
 const QString SplitterKey = QStringLiteral("mainWindow/splitter");
 const QString DetailSplitterKey = QStringLiteral("mainWindow/detailSplitter");
 const QString HeaderKey = QStringLiteral("mainWindow/eventTableHeader");
+const QString CenterSplitterKey = QStringLiteral("mainWindow/centerSplitter");
+const QString RightSplitterKey = QStringLiteral("mainWindow/rightSplitter");
+const QString RecentKey = QStringLiteral("store/recent");
+const QString NewestFirstKey = QStringLiteral("view/newestFirst");
+const QString LocalTimeKey = QStringLiteral("view/localTime");
+constexpr int MaxRecent = 8;
 
 const QString StoreSuffix = QStringLiteral("eventlens");
 
@@ -70,6 +90,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_model = new EventListModel(this);
     m_proxy = new EventTableProxy(this);
     m_proxy->setSourceModel(m_model);
+    m_histogram = new TimelineHistogram(this);
+    m_scan = new PredicateScan(this);
     createWidgets();
     createActions();
     restoreSettings();
@@ -144,19 +166,101 @@ void MainWindow::createWidgets()
 
     m_detail = new EventDetailPane(this);
     m_detail->setObjectName(QStringLiteral("detailPane"));
+    m_statePane = new StatePane(this);
+    m_statePane->setObjectName(QStringLiteral("statePane"));
+    m_streams = new StreamsPane(this);
+    m_streams->setObjectName(QStringLiteral("streamsPane"));
+    m_filterBar = new FilterBar(this);
+    m_filterBar->setObjectName(QStringLiteral("filterBar"));
+    m_timeline = new TimelineWidget(this);
+    m_timeline->setObjectName(QStringLiteral("timeline"));
+    m_timeline->setSource(m_histogram);
+
+    auto *log = new QWidget(this);
+    auto *logLayout = new QVBoxLayout(log);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    logLayout->setSpacing(4);
+    logLayout->addWidget(m_filterBar);
+    logLayout->addWidget(m_table, 1);
+
+    m_centerSplitter = new QSplitter(Qt::Vertical, this);
+    m_centerSplitter->setObjectName(QStringLiteral("centerSplitter"));
+    m_centerSplitter->addWidget(log);
+    m_centerSplitter->addWidget(m_timeline);
+    m_centerSplitter->setStretchFactor(0, 4);
+    m_centerSplitter->setStretchFactor(1, 1);
+    m_centerSplitter->setChildrenCollapsible(false);
+
+    m_rightSplitter = new QSplitter(Qt::Vertical, this);
+    m_rightSplitter->setObjectName(QStringLiteral("rightSplitter"));
+    m_rightSplitter->addWidget(m_detail);
+    m_rightSplitter->addWidget(m_statePane);
+    m_rightSplitter->setChildrenCollapsible(false);
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_splitter->addWidget(m_table);
-    m_splitter->addWidget(m_detail);
-    m_splitter->setStretchFactor(0, 3);
-    m_splitter->setStretchFactor(1, 2);
+    m_splitter->addWidget(m_streams);
+    m_splitter->addWidget(m_centerSplitter);
+    m_splitter->addWidget(m_rightSplitter);
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 4);
+    m_splitter->setStretchFactor(2, 3);
     m_splitter->setChildrenCollapsible(false);
     setCentralWidget(m_splitter);
+
+    connect(m_streams, &StreamsPane::categorySelected, this, &MainWindow::applyFilters);
+    connect(m_streams, &StreamsPane::streamSelected, this, &MainWindow::applyFilters);
+    connect(m_streams, &StreamsPane::selectionCleared, this, &MainWindow::applyFilters);
+    connect(m_filterBar, &FilterBar::queryChanged, this, &MainWindow::applyFilters);
+    connect(m_filterBar, &FilterBar::predicateChanged, this, &MainWindow::applyFilters);
+    connect(m_timeline, &TimelineWidget::positionRequested, this, &MainWindow::selectPosition);
+    connect(m_detail, &EventDetailPane::relatedEventsRequested, this, &MainWindow::showRelated);
+    connect(m_statePane, &StatePane::skippedChanged, this, [this] { m_proxy->setSkippedPositions(m_statePane->skippedPositions()); });
+    connect(m_model, &EventListModel::countChanged, this, [this](qint64 total) {
+        if (!m_scan->isRunning() && !m_model->positions())
+            m_matchLabel->setText(tr("%1 matching").arg(QLocale().toString(total)));
+        updateBackgroundWork();
+    });
+    connect(m_model, &EventListModel::countProgress, this, &MainWindow::updateBackgroundWork);
+    connect(m_model, &EventListModel::loadingChanged, this, &MainWindow::updateBackgroundWork);
+    connect(m_histogram, &TimelineHistogram::progress, this, &MainWindow::updateBackgroundWork);
+    connect(m_histogram, &TimelineHistogram::finished, this, &MainWindow::updateBackgroundWork);
+    connect(m_histogram, &TimelineHistogram::failed, this, &MainWindow::updateBackgroundWork);
+    connect(m_scan, &PredicateScan::progress, this, &MainWindow::updateBackgroundWork);
+    connect(m_scan, &PredicateScan::matchCountChanged, this, [this](qint64 n) {
+        m_filterBar->setPredicateStatus(tr("%1 matches so far…").arg(QLocale().toString(n)), false);
+    });
+    connect(m_scan, &PredicateScan::finished, this, [this](quint64 generation, const PredicateScan::Positions &positions, const PredicateScanStats &stats) {
+        if (generation != m_scan->generation())
+            return;
+        m_model->setPositions(positions);
+        QString status = tr("%1 of %2 match").arg(QLocale().toString(stats.matched), QLocale().toString(stats.scanned));
+        if (stats.runtimeErrors > 0)
+            status += tr(" · %n event(s) raised an error, e.g. %1", nullptr, int(std::min<qint64>(stats.runtimeErrors, INT_MAX))).arg(stats.firstRuntimeError);
+        m_filterBar->setPredicateStatus(status, stats.runtimeErrors > 0);
+        m_matchLabel->setText(tr("%1 matching").arg(QLocale().toString(stats.matched)));
+        selectPosition(0);
+        updateBackgroundWork();
+    });
+    connect(m_scan, &PredicateScan::failed, this, [this](quint64 generation, const QString &message, bool cancelled) {
+        if (generation != m_scan->generation())
+            return;
+        m_filterBar->setPredicateStatus(cancelled ? tr("predicate cancelled") : message, !cancelled);
+        if (!cancelled)
+            m_model->setPositions(std::vector<qint64>{});
+        m_matchLabel->setText(cancelled ? tr("predicate cancelled") : tr("predicate failed"));
+        updateBackgroundWork();
+    });
 
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) { onCurrentRowChanged(m_proxy->mapToSource(current)); });
     connect(m_model, &QAbstractItemModel::modelReset, m_detail, &EventDetailPane::clear);
+    // Pages arrive from the model's worker: the current event shows once its page is there.
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+        const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+        if (current.isValid() && current.row() >= topLeft.row() && current.row() <= bottomRight.row())
+            onCurrentRowChanged(current);
+    });
     connect(m_model, &EventListModel::readFailed, this, [this](const QString &message) {
         statusBar()->showMessage(tr("Could not read events: %1").arg(message));
     });
@@ -167,38 +271,101 @@ void MainWindow::createWidgets()
     m_pathLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_countLabel = new QLabel(this);
     m_countLabel->setObjectName(QStringLiteral("eventCountLabel"));
+    m_matchLabel = new QLabel(this);
+    m_matchLabel->setObjectName(QStringLiteral("matchCountLabel"));
+    m_workBar = new QProgressBar(this);
+    m_workBar->setObjectName(QStringLiteral("workProgress"));
+    m_workBar->setRange(0, 1000);
+    m_workBar->setMaximumWidth(160);
+    m_workBar->setTextVisible(false);
+    m_workBar->hide();
+    m_cancelWork = new QToolButton(this);
+    m_cancelWork->setObjectName(QStringLiteral("cancelWork"));
+    m_cancelWork->setText(tr("Cancel"));
+    m_cancelWork->setToolTip(tr("Cancel the background work (Esc in the log)"));
+    m_cancelWork->hide();
+    connect(m_cancelWork, &QToolButton::clicked, this, &MainWindow::cancelBackgroundWork);
     statusBar()->addPermanentWidget(m_pathLabel, 1);
     statusBar()->addPermanentWidget(m_countLabel);
+    statusBar()->addPermanentWidget(m_matchLabel);
+    statusBar()->addPermanentWidget(m_workBar);
+    statusBar()->addPermanentWidget(m_cancelWork);
     m_pathLabel->setText(tr("No store open"));
 
-    resize(1200, 750);
+    resize(1400, 850);
 }
 
 void MainWindow::createActions()
 {
+    const auto add = [this](QMenu *menu, const QString &text, const char *name, const QKeySequence &key, auto slot) {
+        QAction *action = menu->addAction(text, this, slot);
+        action->setObjectName(QLatin1StringView(name));
+        if (!key.isEmpty())
+            action->setShortcut(key);
+        return action;
+    };
+
     QMenu *file = menuBar()->addMenu(tr("&File"));
-
-    m_newAction = file->addAction(tr("&New Store…"), this, &MainWindow::newStoreDialog);
-    m_newAction->setObjectName(QStringLiteral("newStoreAction"));
-    m_newAction->setShortcut(QKeySequence::New);
-
-    m_openAction = file->addAction(tr("&Open Store…"), this, &MainWindow::openStoreDialog);
-    m_openAction->setObjectName(QStringLiteral("openStoreAction"));
-    m_openAction->setShortcut(QKeySequence::Open);
-
-    m_importAction = file->addAction(tr("&Import Files…"), this, &MainWindow::importDialog);
-    m_importAction->setObjectName(QStringLiteral("importAction"));
-    m_importAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
-
-    m_reloadAction = file->addAction(tr("&Reload"), this, &MainWindow::reload);
-    m_reloadAction->setObjectName(QStringLiteral("reloadAction"));
-    m_reloadAction->setShortcut(QKeySequence::Refresh);
-
+    add(file, tr("New &Demo Store…"), "newDemoStoreAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), [this] {
+        createDemoStore(newStorePathFor(QStringLiteral("demo.eventlens")));
+    });
+    m_newAction = add(file, tr("&New Store…"), "newStoreAction", QKeySequence::New, &MainWindow::newStoreDialog);
+    m_openAction = add(file, tr("&Open Store…"), "openStoreAction", QKeySequence::Open, &MainWindow::openStoreDialog);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     file->addSeparator();
-    m_quitAction = file->addAction(tr("&Quit"), this, &QWidget::close);
-    m_quitAction->setObjectName(QStringLiteral("quitAction"));
-    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_importAction = add(file, tr("&Import Files into This Store…"), "importAction", QKeySequence(Qt::CTRL | Qt::Key_I), &MainWindow::importDialog);
+    add(file, tr("Import Files into a New &Store…"), "importNewAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I), [this] {
+        auto *dialog = new QFileDialog(this, tr("Import Files into a New Store"), QDir::homePath(),
+                                       tr("Event files (*.jsonl *.ndjson *.json *.csv *.txt);;All files (*)"));
+        dialog->setObjectName(QStringLiteral("importNewDialog"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setFileMode(QFileDialog::ExistingFiles);
+        connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList &files) {
+            if (!files.isEmpty())
+                importIntoNewStore(files, newStorePathFor(files.constFirst()));
+        });
+        dialog->open();
+    });
+    m_reloadAction = add(file, tr("&Reload"), "reloadAction", QKeySequence::Refresh, &MainWindow::reload);
+    file->addSeparator();
+    m_quitAction = add(file, tr("&Quit"), "quitAction", QKeySequence::Quit, &QWidget::close);
     m_quitAction->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    add(view, tr("&Filter by Predicate"), "focusPredicateAction", QKeySequence(Qt::CTRL | Qt::Key_F), [this] { m_filterBar->focusPredicate(); });
+    add(view, tr("Filter S&treams"), "focusStreamsAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), [this] {
+        m_streams->filterEdit()->setFocus(Qt::ShortcutFocusReason);
+    });
+    add(view, tr("&Clear Filters"), "clearFiltersAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Backspace), [this] {
+        m_streams->treeView()->clearSelection();
+        m_filterBar->clear();
+        applyFilters();
+    });
+    view->addSeparator();
+    m_newestFirstAction = add(view, tr("&Newest First"), "newestFirstAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), [this] { applyFilters(); });
+    m_newestFirstAction->setCheckable(true);
+    m_localTimeAction = add(view, tr("&Local Time"), "localTimeAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T), [this] {
+        m_proxy->setLocalTime(m_localTimeAction->isChecked());
+    });
+    m_localTimeAction->setCheckable(true);
+
+    QMenu *go = menuBar()->addMenu(tr("&Navigate"));
+    add(go, tr("&Next Event"), "nextEventAction", QKeySequence(Qt::CTRL | Qt::Key_Down), [this] { stepInLog(1); });
+    add(go, tr("&Previous Event"), "previousEventAction", QKeySequence(Qt::CTRL | Qt::Key_Up), [this] { stepInLog(-1); });
+    add(go, tr("Next Event in &Stream"), "nextInStreamAction", QKeySequence(Qt::ALT | Qt::Key_Down), [this] { stepInStream(1); });
+    add(go, tr("Previous Event in S&tream"), "previousInStreamAction", QKeySequence(Qt::ALT | Qt::Key_Up), [this] { stepInStream(-1); });
+    add(go, tr("&First Event"), "firstEventAction", QKeySequence(Qt::CTRL | Qt::Key_Home), [this] { stepInLog(-2); });
+    add(go, tr("&Last Event"), "lastEventAction", QKeySequence(Qt::CTRL | Qt::Key_End), [this] { stepInLog(2); });
+    go->addSeparator();
+    m_skipAction = add(go, tr("S&kip / Unskip Event"), "skipAction", QKeySequence(Qt::Key_S), [this] { m_statePane->toggleSkip(); });
+    add(go, tr("Cancel Background &Work"), "cancelWorkAction", QKeySequence(Qt::CTRL | Qt::Key_Period), &MainWindow::cancelBackgroundWork);
+    updateRecentMenu();
+}
+
+QAction *MainWindow::action(const QString &objectName) const
+{
+    return findChild<QAction *>(objectName);
 }
 
 void MainWindow::restoreSettings()
@@ -207,9 +374,16 @@ void MainWindow::restoreSettings()
     restoreGeometry(settings.value(GeometryKey).toByteArray());
     restoreState(settings.value(StateKey).toByteArray());
     if (!m_splitter->restoreState(settings.value(SplitterKey).toByteArray()))
-        m_splitter->setSizes({780, 420});
+        m_splitter->setSizes({230, 700, 470});
+    if (!m_centerSplitter->restoreState(settings.value(CenterSplitterKey).toByteArray()))
+        m_centerSplitter->setSizes({640, 180});
+    if (!m_rightSplitter->restoreState(settings.value(RightSplitterKey).toByteArray()))
+        m_rightSplitter->setSizes({430, 390});
     m_detail->splitter()->restoreState(settings.value(DetailSplitterKey).toByteArray());
     m_table->horizontalHeader()->restoreState(settings.value(HeaderKey).toByteArray());
+    m_newestFirstAction->setChecked(settings.value(NewestFirstKey, false).toBool());
+    m_localTimeAction->setChecked(settings.value(LocalTimeKey, false).toBool());
+    m_proxy->setLocalTime(m_localTimeAction->isChecked());
 }
 
 void MainWindow::saveSettings() const
@@ -220,6 +394,10 @@ void MainWindow::saveSettings() const
     settings.setValue(SplitterKey, m_splitter->saveState());
     settings.setValue(DetailSplitterKey, m_detail->splitter()->saveState());
     settings.setValue(HeaderKey, m_table->horizontalHeader()->saveState());
+    settings.setValue(CenterSplitterKey, m_centerSplitter->saveState());
+    settings.setValue(RightSplitterKey, m_rightSplitter->saveState());
+    settings.setValue(NewestFirstKey, m_newestFirstAction->isChecked());
+    settings.setValue(LocalTimeKey, m_localTimeAction->isChecked());
 }
 
 QString MainWindow::storePath() const
@@ -262,14 +440,26 @@ bool MainWindow::openStore(const QString &path)
     }
 
     ++m_generation;
+    m_scan->cancel();
+    m_histogram->cancel();
     m_store = std::move(store);
+    {
+        // The filters of the store before do not apply to this one.
+        const QSignalBlocker blockBar(m_filterBar);
+        m_filterBar->clear();
+        m_filterBar->setTypes({});
+    }
+    m_streams->setStore(m_store);
+    m_statePane->setStore(m_store);
+    m_proxy->setSkippedPositions({});
     m_model->setStore(m_store);
     m_pathLabel->setText(QDir::toNativeSeparators(m_store->path()));
     m_pathLabel->setToolTip(m_pathLabel->text());
     updateTitle();
     updateActions();
+    applyFilters();
     startCount();
-    QSettings().setValue(LastStoreKey, QFileInfo(m_store->path()).absoluteFilePath());
+    rememberStore(QFileInfo(m_store->path()).absoluteFilePath());
     selectPosition(0);
     m_table->setFocus();
     Q_EMIT storeOpened(m_store->path());
@@ -298,32 +488,56 @@ void MainWindow::reload()
     ++m_generation;
     const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
     const qint64 position = current.isValid() ? current.data(EventListModel::PositionRole).toLongLong() : 0;
-    m_model->reload();
+    m_streams->reload();
+    applyFilters();
     startCount();
     selectPosition(position);
 }
 
 void MainWindow::selectPosition(qint64 position)
 {
-    // Loads pages until the event is there (the view would load the first one itself anyway);
-    // falls back to the first row.
+    // Loads pages up to the event while it is near the top (the view would load the first one
+    // itself anyway). An event further down the log is looked for off the GUI thread and selected
+    // when the model has found its row (unless the view was reset or the user moved meanwhile);
+    // until then the first row is.
     if (m_model->rowCount() == 0 && m_model->canFetchMore({}))
         m_model->fetchMore({});
-    int row = position > 0 ? m_model->rowOfPosition(position) : -1;
-    for (int pages = 0; row < 0 && position > 0 && pages < 64 && m_model->canFetchMore({}); ++pages) {
+    const auto select = [this](int row) {
+        const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+        if (!index.isValid())
+            return;
+        m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_table->scrollTo(index);
+    };
+    int row = position > 0 ? m_model->rowOfPosition(position) : 0;
+    for (int pages = 0; row < 0 && pages < 64 && m_model->canFetchMore({}); ++pages) {
         const QModelIndex last = m_model->index(m_model->rowCount() - 1, 0);
-        if (last.isValid() && last.data(EventListModel::PositionRole).toLongLong() > position)
-            break;
+        const qint64 lastPosition = last.data(EventListModel::PositionRole).toLongLong();
+        if (last.isValid() && (m_model->query().backward ? lastPosition < position : lastPosition > position))
+            break; // passed it: not in this view
         m_model->fetchMore({});
         row = m_model->rowOfPosition(position);
     }
-    if (row < 0)
-        row = 0;
-    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
-    if (!index.isValid())
+    if (row >= 0) {
+        select(row);
         return;
-    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    m_table->scrollTo(index);
+    }
+    select(0);
+    auto found = std::make_shared<QMetaObject::Connection>();
+    auto reset = std::make_shared<QMetaObject::Connection>();
+    const auto forget = [found, reset] {
+        QObject::disconnect(*found);
+        QObject::disconnect(*reset);
+    };
+    *found = connect(m_model, &EventListModel::rowFound, this, [this, position, select, forget](qint64 p, int foundRow) {
+        if (p != position)
+            return;
+        forget();
+        if (foundRow >= 0 && m_table->currentIndex().row() == 0)
+            select(foundRow);
+    });
+    *reset = connect(m_model, &QAbstractItemModel::modelReset, this, forget);
+    m_model->requestRowOfPosition(position);
 }
 
 void MainWindow::startCount()
@@ -338,12 +552,10 @@ void MainWindow::startCount()
         m_countLabel->setToolTip(errorText(e));
         return;
     }
-    EventQuery query = m_model->query();
-    query.limit = -1;
-
     struct Counted
     {
         qint64 count = -1;
+        QMap<QString, qint64> types;
         QString error;
     };
     auto *watcher = new QFutureWatcher<Counted>(this);
@@ -357,14 +569,18 @@ void MainWindow::startCount()
             m_countLabel->setToolTip(counted.error);
             return;
         }
+        m_totalEvents = counted.count;
         m_countLabel->setText(counted.count == 1 ? tr("1 event") : tr("%1 events").arg(QLocale().toString(counted.count)));
         m_countLabel->setToolTip({});
+        m_filterBar->setTypes(counted.types);
         Q_EMIT eventCountChanged(counted.count);
     });
-    watcher->setFuture(QtConcurrent::run([connection = std::move(connection), query]() {
+    watcher->setFuture(QtConcurrent::run([connection = std::move(connection)]() {
         Counted counted;
         try {
-            counted.count = connection->count(query);
+            const StoreInfo info = connection->info();
+            counted.count = info.events;
+            counted.types = info.types;
         } catch (const std::exception &e) {
             counted.error = errorText(e);
         }
@@ -374,8 +590,220 @@ void MainWindow::startCount()
 
 void MainWindow::onCurrentRowChanged(const QModelIndex &sourceCurrent)
 {
+    // A row whose page is still loading shows once it has arrived (dataChanged).
+    if (sourceCurrent.isValid() && !sourceCurrent.data(EventListModel::LoadedRole).toBool()) {
+        m_detail->clear();
+        return;
+    }
     m_detail->showIndex(sourceCurrent);
+    if (const Event *event = sourceCurrent.isValid() ? m_model->eventAt(sourceCurrent.row()) : nullptr) {
+        m_statePane->showEvent(*event);
+        m_timeline->setCurrentTime(event->timeMs);
+    } else {
+        m_statePane->clear();
+        m_timeline->clearCurrentTime();
+    }
 }
+
+EventQuery MainWindow::currentQuery() const
+{
+    EventQuery query;
+    const QString stream = m_streams->selectedStream();
+    if (!stream.isEmpty())
+        query.stream = stream;
+    else
+        query.category = m_streams->selectedCategory();
+    if (!m_filterBar->applyTo(query))
+        query = m_model->query(); // a time being typed that does not parse yet: keep the view
+    query.backward = m_newestFirstAction->isChecked();
+    return query;
+}
+
+void MainWindow::applyFilters()
+{
+    if (!m_store)
+        return;
+    const EventQuery query = currentQuery();
+    m_model->setQuery(query);
+    m_histogram->start(m_store, query);
+    const QString predicate = m_filterBar->predicate();
+    if (predicate.isEmpty()) {
+        m_scan->cancel();
+        m_matchLabel->setText(tr("counting…"));
+    } else {
+        startPredicateScan();
+    }
+    selectPosition(0);
+    updateBackgroundWork();
+}
+
+void MainWindow::startPredicateScan()
+{
+    const QString predicate = m_filterBar->predicate();
+    m_filterBar->setPredicateStatus(tr("scanning…"), false);
+    m_matchLabel->setText(tr("scanning…"));
+    m_model->setPositions(std::vector<qint64>{}); // nothing until the scan has matched
+    m_scan->start(m_store, currentQuery(), predicate);
+}
+
+void MainWindow::stepInLog(int direction)
+{
+    const int rows = m_model->rowCount();
+    if (rows == 0)
+        return;
+    const int current = m_proxy->mapToSource(m_table->currentIndex()).row();
+    int row = 0;
+    if (direction == -2)
+        row = 0;
+    else if (direction == 2)
+        row = rows - 1;
+    else
+        row = std::clamp(current < 0 ? 0 : current + direction, 0, rows - 1);
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(index);
+}
+
+void MainWindow::stepInStream(int direction)
+{
+    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    const Event *event = current.isValid() ? m_model->eventAt(current.row()) : nullptr;
+    if (!event || !m_store)
+        return;
+    const qint64 version = event->version + direction;
+    if (version < 0) {
+        statusBar()->showMessage(tr("%1 starts here.").arg(event->stream), 4000);
+        return;
+    }
+    const std::vector<Event> next = m_store->readStream(event->stream, version, 1);
+    if (next.empty() || next.front().version != version) {
+        statusBar()->showMessage(tr("%1 ends here.").arg(event->stream), 4000);
+        return;
+    }
+    const qint64 position = next.front().position;
+    if (m_model->rowOfPosition(position) < 0)
+        statusBar()->showMessage(tr("Version %1 of %2 is hidden by the filters (Ctrl+Shift+Backspace clears them).").arg(version).arg(event->stream), 6000);
+    else
+        selectPosition(position);
+}
+
+void MainWindow::showRelated(const QString &kind, const QString &id)
+{
+    if (!m_store)
+        return;
+    if (kind == u"causation") {
+        const std::optional<Event> cause = m_store->eventById(id);
+        if (!cause) {
+            statusBar()->showMessage(tr("No event with id %1 in this store.").arg(id), 6000);
+            return;
+        }
+        if (m_model->rowOfPosition(cause->position) < 0) {
+            // Hidden by the filters: show the whole log.
+            m_streams->treeView()->clearSelection();
+            const QSignalBlocker block(m_filterBar);
+            m_filterBar->clear();
+            applyFilters();
+        }
+        selectPosition(cause->position);
+        return;
+    }
+    // Every event of the correlation, through the predicate filter.
+    QString escaped = id;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
+    m_filterBar->predicateEdit()->setText(QStringLiteral("e.metadata.correlationId == \"%1\"").arg(escaped));
+    m_filterBar->applyPredicate();
+}
+
+void MainWindow::updateBackgroundWork()
+{
+    // The slowest running job sets the bar: counting the log, a predicate scan, the histogram.
+    bool running = false;
+    qint64 done = 1000;
+    if (m_scan->isRunning()) {
+        running = true;
+        done = std::min<qint64>(done, m_workBar->value());
+    }
+    if (m_model->totalCount() < 0 && m_model->isLoading())
+        running = true;
+    if (m_histogram->isRunning())
+        running = true;
+    m_workBar->setVisible(running);
+    m_cancelWork->setVisible(running);
+    if (running)
+        m_workBar->setRange(0, 0); // busy indicator: several jobs of unknown relative size
+    else
+        m_workBar->setRange(0, 1000);
+    Q_UNUSED(done);
+}
+
+void MainWindow::cancelBackgroundWork()
+{
+    m_scan->cancel();
+    m_histogram->cancel();
+    if (m_task)
+        m_task->cancel();
+    updateBackgroundWork();
+}
+
+QStringList MainWindow::recentStores()
+{
+    return QSettings().value(RecentKey).toStringList();
+}
+
+void MainWindow::rememberStore(const QString &path)
+{
+    QSettings settings;
+    settings.setValue(LastStoreKey, path);
+    QStringList recent = settings.value(RecentKey).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > MaxRecent)
+        recent.removeLast();
+    settings.setValue(RecentKey, recent);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = recentStores();
+    int n = 0;
+    for (const QString &path : recent) {
+        ++n;
+        QAction *action = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(n).arg(QDir::toNativeSeparators(path)));
+        action->setData(path);
+        action->setEnabled(QFileInfo::exists(path));
+        connect(action, &QAction::triggered, this, [this, path] { openStore(path); });
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+QString MainWindow::newStorePathFor(const QString &file)
+{
+    const QDir dir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));
+    dir.mkpath(QStringLiteral("."));
+    const QString base = QFileInfo(file).completeBaseName().isEmpty() ? QStringLiteral("store") : QFileInfo(file).completeBaseName();
+    QString path = dir.filePath(base + QLatin1Char('.') + StoreSuffix);
+    for (int n = 2; QFileInfo::exists(path); ++n)
+        path = dir.filePath(QStringLiteral("%1-%2.%3").arg(base).arg(n).arg(StoreSuffix));
+    return path;
+}
+
+void MainWindow::openPath(const QString &path)
+{
+    if (isStoreFile(path) || !QFileInfo(path).isFile()) {
+        openStore(path);
+        return;
+    }
+    // Not an eventlens store: a SQLite file with the schema opens too, anything else is imported.
+    QFile file(path);
+    if (file.open(QIODevice::ReadOnly) && file.read(16) == QByteArray("SQLite format 3\0", 16)) {
+        openStore(path);
+        return;
+    }
+    importIntoNewStore({path}, newStorePathFor(path));
+}
+
 
 void MainWindow::showError(const QString &title, const QString &message)
 {
@@ -436,40 +864,84 @@ void MainWindow::importFiles(const QStringList &files)
 {
     if (isBusy() || !m_store || files.isEmpty())
         return;
-    const QString storePath = m_store->path();
+    startImport(files, m_store->path(), false, false);
+}
+
+void MainWindow::importIntoNewStore(const QStringList &files, const QString &storePath)
+{
+    if (isBusy() || files.isEmpty())
+        return;
+    startImport(files, storePath, true, false);
+}
+
+void MainWindow::startImport(const QStringList &files, const QString &target, bool newStore, bool skipBad)
+{
     auto *task = new ProgressTask(tr("Import"), files.size() == 1
                                       ? tr("Importing %1…").arg(QFileInfo(files.first()).fileName())
                                       : tr("Importing %n files…", nullptr, int(files.size())),
                                   this, this);
-    const auto work = [storePath, files](const ProgressFn &progress) -> std::optional<QString> {
-        // The worker thread writes through a connection of its own.
-        auto store = EventStore::open(storePath, EventStore::OpenMode::ReadWrite);
+    auto report = std::make_shared<ImportReport>();
+    const auto work = [target, files, newStore, skipBad, report](const ProgressFn &progress) -> std::optional<QString> {
+        // The worker thread writes through a connection of its own; a new store is built aside
+        // and appears at its path only when the import succeeded.
+        std::unique_ptr<StoreBuilder> builder;
+        std::unique_ptr<EventStore> existing;
+        if (newStore)
+            builder = std::make_unique<StoreBuilder>(target);
+        else
+            existing = EventStore::open(target, EventStore::OpenMode::ReadWrite);
+        EventStore &store = builder ? builder->store() : *existing;
         std::atomic_bool cancel{false};
         ImportOptions options;
         options.cancel = &cancel;
+        // First bad records are only listed (Review): the user then chooses to skip or abort.
+        options.onError = skipBad ? OnError::Skip : OnError::Review;
         options.progress = [&progress, &cancel](qint64 done, qint64 total) {
             if (!progress(done, total))
                 cancel = true;
         };
-        const ImportReport report = Importer(*store, options).run(files);
-        switch (report.status) {
+        *report = Importer(store, options).run(files);
+        switch (report->status) {
         case ImportReport::Status::Ok:
+            if (builder)
+                builder->finish();
             break;
         case ImportReport::Status::Cancelled:
             return std::nullopt;
         case ImportReport::Status::Failed:
-            if (report.error)
-                throw ImportError(*report.error);
+            if (!report->skipped.empty())
+                return tr("The files have bad records; nothing was imported yet.");
+            if (report->error)
+                throw ImportError(*report->error);
             throw StoreError(tr("The import failed; nothing was imported."));
         }
-        QString summary = (report.files.size() == 1 ? tr("Imported %1 events from 1 file")
-                                                    : tr("Imported %1 events from %2 files").arg(QStringLiteral("%1"), QLocale().toString(qint64(report.files.size()))))
-                              .arg(QLocale().toString(report.totalImported()));
-        if (report.totalUnchanged() > 0)
-            summary += tr("; %1 were already in the store").arg(QLocale().toString(report.totalUnchanged()));
+        QString summary = (report->files.size() == 1 ? tr("Imported %1 events from 1 file")
+                                                     : tr("Imported %1 events from %2 files").arg(QStringLiteral("%1"), QLocale().toString(qint64(report->files.size()))))
+                              .arg(QLocale().toString(report->totalImported()));
+        if (report->totalUnchanged() > 0)
+            summary += tr("; %1 were already in the store").arg(QLocale().toString(report->totalUnchanged()));
+        if (report->totalSkipped() > 0)
+            summary += tr("; %1 bad records skipped").arg(QLocale().toString(report->totalSkipped()));
         return summary + QLatin1Char('.');
     };
-    startTask(task, work, [this] { reload(); });
+    startTask(task, work, [this, report, files, target, newStore] { importFinished(*report, files, target, newStore); });
+}
+
+void MainWindow::importFinished(const ImportReport &report, const QStringList &files, const QString &target, bool newStore)
+{
+    if (report.ok()) {
+        if (newStore)
+            openStore(target);
+        else
+            reload();
+        return;
+    }
+    // Review found bad records: list them, then import the good ones or nothing.
+    auto *dialog = new ImportReviewDialog(report, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, files, target, newStore] { startImport(files, target, newStore, true); });
+    connect(dialog, &QDialog::rejected, this, [this] { statusBar()->showMessage(tr("Import aborted; nothing was imported."), 10000); });
+    dialog->open();
 }
 
 // The file dialogs and questions below are QDialog objects shown with open(): window-modal,
@@ -586,8 +1058,10 @@ void MainWindow::dropEvent(QDropEvent *event)
     }
     if (!stores.isEmpty())
         openStore(stores.constFirst());
-    else if (!files.isEmpty())
+    else if (!files.isEmpty() && m_store)
         importFiles(files);
+    else if (!files.isEmpty())
+        importIntoNewStore(files, newStorePathFor(files.constFirst()));
     event->acceptProposedAction();
 }
 

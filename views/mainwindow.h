@@ -1,5 +1,6 @@
 #pragma once
 
+#include "eventquery.h"
 #include "eventstore.h" // ProgressFn
 
 #include <QMainWindow>
@@ -13,19 +14,31 @@
 
 class QAction;
 class QLabel;
+class QMenu;
+class QProgressBar;
 class QSplitter;
 class QTableView;
+class QToolButton;
 
 namespace eventlens {
 
 class EventDetailPane;
 class EventListModel;
 class EventTableProxy;
+class FilterBar;
+class PredicateScan;
 class ProgressTask;
+class StatePane;
+class StreamsPane;
+class TimelineHistogram;
+class TimelineWidget;
+struct ImportReport;
 
-// The first main window: the store's log in a table, the selected event in a detail pane,
-// File menu (New store, Open store, Import files, Reload, Quit), store path and event count
-// in the status bar. Long work (import, demo creation, counting) runs off the GUI thread.
+// The inspector window (DESIGN.md §6). Left: categories and streams (StreamsPane). Centre: the
+// filter bar and the log (EventListModel through EventTableProxy), with the timeline under it.
+// Right: the selected event (EventDetailPane) and its stream's state with the diff (StatePane).
+// The status bar shows the store, the totals and background work with a Cancel button. Long
+// work (counting, predicate scans, histograms, imports, demo creation) runs off the GUI thread.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -41,8 +54,17 @@ public:
     bool createStore(const QString &path);
     // Creates the demo store at path in the background, with progress, then opens it.
     void createDemoStore(const QString &path, qint64 events = 20000);
-    // Imports files into the open store in the background, with progress, then reloads.
+    // Imports files into the open store in the background, with progress, then reloads. Bad
+    // records are listed first (ImportReviewDialog) for the user to skip them or abort.
     void importFiles(const QStringList &files);
+    // Imports files into a new store at storePath (built aside, moved into place when complete),
+    // then opens it.
+    void importIntoNewStore(const QStringList &files, const QString &storePath);
+    // What `eventlens PATH` does: a store opens, any other file is imported into a new store in
+    // the application's data folder.
+    void openPath(const QString &path);
+    // A free path for a store made from `file` in the application's data folder.
+    static QString newStorePathFor(const QString &file);
     // Reloads the log and the count (e.g. after another process appended).
     void reload();
     // With no store named on the command line: opens the last store opened, else the demo
@@ -57,6 +79,19 @@ public:
     EventTableProxy *tableModel() const { return m_proxy; }
     QTableView *eventTable() const { return m_table; }
     EventDetailPane *detailPane() const { return m_detail; }
+    StreamsPane *streamsPane() const { return m_streams; }
+    FilterBar *filterBar() const { return m_filterBar; }
+    StatePane *statePane() const { return m_statePane; }
+    TimelineWidget *timeline() const { return m_timeline; }
+    PredicateScan *predicateScan() const { return m_scan; }
+    // The query the log shows (streams pane selection + filter bar + order).
+    EventQuery currentQuery() const;
+    // Makes the event at position current (0: the first row), when it is in the view.
+    void selectPosition(qint64 position);
+    // The action with this object name (for tests and the README's shortcut list).
+    QAction *action(const QString &objectName) const;
+    // Recently opened stores, newest first.
+    static QStringList recentStores();
 
     // Where the demo store lives: QStandardPaths::AppDataLocation/demo.eventlens.
     static QString defaultDemoStorePath();
@@ -82,8 +117,17 @@ private:
     void updateActions();
     void updateTitle();
     void startCount();
-    // Makes the event at position (0: the first row) current, loading pages up to it.
-    void selectPosition(qint64 position);
+    void applyFilters();
+    void startPredicateScan();
+    void stepInStream(int direction);
+    void stepInLog(int direction);
+    void showRelated(const QString &kind, const QString &id);
+    void updateBackgroundWork();
+    void cancelBackgroundWork();
+    void rememberStore(const QString &path);
+    void updateRecentMenu();
+    void startImport(const QStringList &files, const QString &target, bool newStore, bool skipBad);
+    void importFinished(const ImportReport &report, const QStringList &files, const QString &target, bool newStore);
     void showError(const QString &title, const QString &message);
     void startTask(ProgressTask *task, std::function<std::optional<QString>(const ProgressFn &)> work,
                    std::function<void()> onSuccess);
@@ -95,6 +139,23 @@ private:
     void importDialog();
 
     std::shared_ptr<EventStore> m_store;
+    StreamsPane *m_streams = nullptr;
+    FilterBar *m_filterBar = nullptr;
+    StatePane *m_statePane = nullptr;
+    TimelineWidget *m_timeline = nullptr;
+    TimelineHistogram *m_histogram = nullptr;
+    PredicateScan *m_scan = nullptr;
+    QSplitter *m_centerSplitter = nullptr;
+    QSplitter *m_rightSplitter = nullptr;
+    QLabel *m_matchLabel = nullptr;
+    QProgressBar *m_workBar = nullptr;
+    QToolButton *m_cancelWork = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QAction *m_newestFirstAction = nullptr;
+    QAction *m_localTimeAction = nullptr;
+    QAction *m_skipAction = nullptr;
+    qint64 m_totalEvents = -1;
+    bool m_countRunning = false;
     EventListModel *m_model = nullptr;
     EventTableProxy *m_proxy = nullptr;
     QTableView *m_table = nullptr;

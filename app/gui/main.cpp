@@ -21,8 +21,10 @@ int main(int argc, char *argv[])
         "in the application data directory and opens it."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("STORE"), QStringLiteral("The eventlens store (.eventlens) to open."),
-                                 QStringLiteral("[STORE]"));
+    parser.addPositionalArgument(QStringLiteral("STORE|FILE"),
+                                 QStringLiteral("An eventlens store to open, or an event file (JSON Lines, JSON, CSV, CloudEvents,\n"
+                                                "kcat -J, EventStoreDB) to import into a new store in the application data folder."),
+                                 QStringLiteral("[STORE|FILE]"));
     const QCommandLineOption demoEvents(QStringLiteral("demo-events"),
                                         QStringLiteral("Events in the demo store created on first run (default 20000)."),
                                         QStringLiteral("N"), QStringLiteral("20000"));
@@ -31,7 +33,7 @@ int main(int argc, char *argv[])
 
     const QStringList args = parser.positionalArguments();
     if (args.size() > 1) {
-        QTextStream(stderr) << "eventlens: at most one STORE\n";
+        QTextStream(stderr) << "eventlens: at most one STORE or FILE\n";
         return 2;
     }
     bool ok = false;
@@ -45,7 +47,7 @@ int main(int argc, char *argv[])
     window.show();
     if (args.isEmpty())
         window.openDefaultStore(events);
-    else if (!window.openStore(args.constFirst()))
-        QTextStream(stderr) << "eventlens: could not open " << args.constFirst() << '\n';
+    else
+        window.openPath(args.constFirst());
     return app.exec();
 }

@@ -5,3 +5,24 @@
 add_executable(eventlens-bench ${CMAKE_CURRENT_LIST_DIR}/bench_store.cpp)
 target_link_libraries(eventlens-bench PRIVATE eventlens_importers eventlens_model)
 target_compile_definitions(eventlens-bench PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# eventlens-bench-predicate: throughput of the JavaScript predicate filter (PredicateScan).
+#   build-rel/bin/eventlens-bench-predicate [--events N] [--store PATH] [--json]     (--help for all options)
+add_executable(eventlens-bench-predicate ${CMAKE_CURRENT_LIST_DIR}/bench_predicate.cpp)
+target_link_libraries(eventlens-bench-predicate PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-predicate PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# eventlens-bench-state: an aggregate's state at any version (AggregateHistory, checkpoints, skips).
+#   build-rel/bin/eventlens-bench-state [--events N] [--samples K] [--skip V] [--json]     (--help for all options)
+add_executable(eventlens-bench-state ${CMAKE_CURRENT_LIST_DIR}/bench_state.cpp)
+target_link_libraries(eventlens-bench-state PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-state PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# eventlens-bench-logmodel: the event log model (EventListModel) on a big demo store, 10M events
+# by default (created on first run, minutes; reused with --store PATH). Not a test. In Release:
+#   cmake --build build-rel --target eventlens-bench-logmodel && build-rel/bin/eventlens-bench-logmodel [--store PATH] [--events N]
+add_executable(eventlens-bench-logmodel ${CMAKE_CURRENT_LIST_DIR}/bench_logmodel.cpp)
+target_link_libraries(eventlens-bench-logmodel PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-logmodel PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# eventlens-bench-timeline: the timeline histogram (TimelineHistogram) on a demo store.
+#   build-rel/bin/eventlens-bench-timeline [--events N] [--store PATH] [--repeat K] [--json]     (--help for all options)
+add_executable(eventlens-bench-timeline ${CMAKE_CURRENT_LIST_DIR}/bench_timeline.cpp)
+target_link_libraries(eventlens-bench-timeline PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-timeline PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
