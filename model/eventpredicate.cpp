@@ -385,6 +385,7 @@ struct EventPredicate::Private
     QString source;
     int budgetMs;
     QJSEngine engine;              // before the watchdog: destroyed after it
+    int sinceCollect = 0;          // evaluations since the last garbage collection
     Watchdog watchdog;
     QJSValue driver;
     QJSValueList args;
@@ -469,6 +470,12 @@ EventPredicate::Outcome EventPredicate::evaluate(const Event &event)
     args[7] = event.metadata.isEmpty() ? QJSValue(QStringLiteral("{}")) : QJSValue(QString::fromUtf8(event.metadata));
     args[8] = QJSValue(event.dataIsJson);
 
+    // Each event leaves a few objects behind; a collection now and then keeps a long scan's
+    // engine small (QJSEngine alone lets its heap grow to hundreds of MB over millions of events).
+    if (++d->sinceCollect >= 4000) {
+        d->sinceCollect = 0;
+        d->engine.collectGarbage();
+    }
     QJSValue result;
     for (;;) {
         const quint64 seq = d->watchdog.begin();

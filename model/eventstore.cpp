@@ -375,7 +375,9 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
     if (d->readOnly) {
         if (tableCount == 0)
             throw StoreError(QStringLiteral("cannot open store '%1': not an eventlens store (empty file)").arg(path));
-        db.exec("PRAGMA query_only=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+        // Readers mostly scan or page through the log: the OS page cache serves them, and a GUI
+        // has several of them at once (table pages, counts, histograms, predicate workers).
+        db.exec("PRAGMA query_only=ON; PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;");
     } else {
         // A new file gets 16 KiB pages (fewer, wider B-tree pages: faster appends to the
         // indexes); page_size only takes effect before the first table and before WAL mode.
@@ -1472,6 +1474,17 @@ qint64 EventStore::headPosition() const
 
 std::vector<StreamInfo> EventStore::streams(const QString &category, const QString &glob) const
 {
+    std::vector<StreamInfo> out;
+    forEachStream([&out](const StreamInfo &s) {
+        out.push_back(s);
+        return true;
+    }, category, glob);
+    return out;
+}
+
+void EventStore::forEachStream(const std::function<bool(const StreamInfo &)> &fn, const QString &category,
+                               const QString &glob) const
+{
     QByteArray sql = "SELECT s.name, c.name, s.version, s.last_position, s.last_time FROM streams s"
                      " JOIN categories c ON c.id=s.category_id WHERE s.version>=0";
     if (!category.isEmpty())
@@ -1485,17 +1498,16 @@ std::vector<StreamInfo> EventStore::streams(const QString &category, const QStri
         st.bind(i++, category);
     if (!glob.isEmpty())
         st.bind(i++, glob);
-    std::vector<StreamInfo> out;
+    StreamInfo s;
     while (st.step()) {
-        StreamInfo s;
         s.name = st.text(0);
         s.category = st.text(1);
         s.version = st.int64(2);
         s.lastPosition = st.int64(3);
         s.lastTimeMs = st.int64(4);
-        out.push_back(std::move(s));
+        if (!fn(s))
+            return;
     }
-    return out;
 }
 
 StoreInfo EventStore::info() const

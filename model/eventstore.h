@@ -166,6 +166,10 @@ public:
 
     qint64 headPosition() const;
     std::vector<StreamInfo> streams(const QString &category = {}, const QString &glob = {}) const;
+    // The same one stream at a time, without holding them all (a store may have millions);
+    // fn returns false to stop.
+    void forEachStream(const std::function<bool(const StreamInfo &)> &fn, const QString &category = {},
+                       const QString &glob = {}) const;
     StoreInfo info() const;
 
     // Recomputes the hash chain; names the first position that does not verify.

@@ -5,6 +5,7 @@
 #include "eventlistmodel.h"
 #include "eventstore.h"
 #include "eventtableproxy.h"
+#include "eventtableview.h"
 #include "filterbar.h"
 #include "importer.h"
 #include "importerror.h"
@@ -92,6 +93,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_proxy->setSourceModel(m_model);
     m_histogram = new TimelineHistogram(this);
     m_scan = new PredicateScan(this);
+    m_scan->setThreadCount(1); // one JavaScript engine: the window stays small (measured in the README)
     createWidgets();
     createActions();
     restoreSettings();
@@ -130,7 +132,12 @@ void MainWindow::openDefaultStore(qint64 demoEvents)
 
 void MainWindow::createWidgets()
 {
-    m_table = new QTableView(this);
+    auto *table = new EventTableView(this);
+    m_table = table;
+    connect(table, &EventTableView::textTyped, this, [this](const QString &text) {
+        m_filterBar->focusPredicate();
+        m_filterBar->predicateEdit()->insert(text);
+    });
     m_table->setObjectName(QStringLiteral("eventTable"));
     m_table->setModel(m_proxy);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -245,6 +252,14 @@ void MainWindow::createWidgets()
     connect(m_scan, &PredicateScan::failed, this, [this](quint64 generation, const QString &message, bool cancelled) {
         if (generation != m_scan->generation())
             return;
+        if (m_filterBar->predicate().isEmpty()) {
+            // Cancelled because the predicate was removed (or another store opened): the log
+            // shows the query again, and its count is the match count.
+            if (!m_model->positions() && m_model->totalCount() >= 0)
+                m_matchLabel->setText(tr("%1 matching").arg(QLocale().toString(m_model->totalCount())));
+            updateBackgroundWork();
+            return;
+        }
         m_filterBar->setPredicateStatus(cancelled ? tr("predicate cancelled") : message, !cancelled);
         if (!cancelled)
             m_model->setPositions(std::vector<qint64>{});
