@@ -47,15 +47,20 @@ ParsePipeline::ParsePipeline(EventParser &parser, QIODevice &device, const QStri
 
 ParsePipeline::~ParsePipeline()
 {
-    if (m_thread.joinable()) {
-        m_stop = true;
-        {
-            std::lock_guard lock(m_mutex);
-            m_chunks.clear();
-            m_changed.notify_all();
-        }
-        m_thread.join();
+    stop();
+}
+
+void ParsePipeline::stop()
+{
+    if (!m_thread.joinable())
+        return;
+    m_stop = true;
+    {
+        std::lock_guard lock(m_mutex);
+        m_chunks.clear();
+        m_changed.notify_all();
     }
+    m_thread.join();
 }
 
 void ParsePipeline::produce(Item &&item)
@@ -95,15 +100,7 @@ bool ParsePipeline::next(std::vector<Item> &chunk)
 
 ParseResult ParsePipeline::finish()
 {
-    if (m_thread.joinable()) {
-        m_stop = true;
-        {
-            std::lock_guard lock(m_mutex);
-            m_chunks.clear();
-            m_changed.notify_all();
-        }
-        m_thread.join();
-    }
+    stop();
     if (m_error)
         std::rethrow_exception(std::exchange(m_error, nullptr));
     return m_result;

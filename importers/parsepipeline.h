@@ -47,6 +47,8 @@ public:
     ParseResult finish();
 
 private:
+    // Tells the parser thread to stop, drops what it queued and joins it.
+    void stop();
     void produce(Item &&item);
     void flush();
 

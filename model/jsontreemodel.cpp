@@ -1,5 +1,7 @@
 #include "jsontreemodel.h"
 
+#include "jsonutil.h"
+
 #include <QStringList>
 
 #include <cstdint>
@@ -23,23 +25,13 @@ QString compactJson(const nlohmann::ordered_json &value)
     return toQString(value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
-QString parseErrorText(const nlohmann::ordered_json::parse_error &e)
-{
-    QString what = QString::fromUtf8(e.what());
-    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the part after it.
-    const qsizetype bracket = what.indexOf(u"] ");
-    if (bracket >= 0)
-        what = what.mid(bracket + 2);
-    return what;
-}
-
 std::optional<nlohmann::ordered_json> parseJson(const QByteArray &text, QString *error)
 {
     try {
         return nlohmann::ordered_json::parse(text.constBegin(), text.constEnd());
     } catch (const nlohmann::ordered_json::parse_error &e) {
         if (error)
-            *error = parseErrorText(e);
+            *error = jsonutil::parseErrorText(e);
         return std::nullopt;
     }
 }

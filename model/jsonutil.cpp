@@ -2,8 +2,6 @@
 
 namespace eventlens::jsonutil {
 
-namespace {
-
 QString parseErrorText(const nlohmann::json::parse_error &e)
 {
     QString what = QString::fromUtf8(e.what());
@@ -13,8 +11,6 @@ QString parseErrorText(const nlohmann::json::parse_error &e)
         what = what.mid(bracket + 2);
     return what;
 }
-
-} // namespace
 
 std::optional<nlohmann::json> parse(const QByteArray &text, QString *error)
 {

@@ -26,6 +26,9 @@ void appendString(QByteArray &out, QStringView text);
 void appendString(QByteArray &out, const QByteArray &utf8);
 
 QString toQString(const std::string &s);
+// nlohmann's parse error without its "[json.exception.parse_error.101] " prefix (the same type
+// for json and ordered_json).
+QString parseErrorText(const nlohmann::json::parse_error &e);
 std::string toStd(const QString &s);
 
 } // namespace eventlens::jsonutil

@@ -30,40 +30,6 @@ qsizetype utf8Cut(const QByteArray &text, qsizetype maxBytes)
     return n;
 }
 
-QString truncated(QString text, int maxChars)
-{
-    if (text.size() <= maxChars)
-        return text;
-    qsizetype cut = std::max(0, maxChars - 1);
-    if (cut > 0 && text.at(cut - 1).isHighSurrogate())
-        --cut;
-    text.truncate(cut);
-    text.append(QChar(0x2026)); // …
-    return text;
-}
-
-// Characters that would break a line or show as nothing.
-bool breaksLine(QChar c)
-{
-    switch (c.category()) {
-    case QChar::Other_Control:
-    case QChar::Separator_Line:
-    case QChar::Separator_Paragraph:
-        return true;
-    default:
-        return false;
-    }
-}
-
-QString oneLine(QString text)
-{
-    for (QChar &c : text) {
-        if (breaksLine(c))
-            c = QLatin1Char(' ');
-    }
-    return text;
-}
-
 } // namespace
 
 EventTableProxy::EventTableProxy(QObject *parent)
@@ -155,15 +121,15 @@ QString EventTableProxy::dataPreview(const QByteArray &data, bool isJson, int ma
     const QByteArray head = data.left(utf8Cut(data, qsizetype(maxChars) * 4));
 
     if (isJson)
-        return truncated(oneLine(QString::fromUtf8(head)), maxChars);
+        return jsonformat::elide(jsonformat::oneLine(QString::fromUtf8(head)), maxChars);
 
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     QString text = decoder.decode(head);
     if (!decoder.hasError() && !head.contains('\0'))
-        return truncated(oneLine(std::move(text)), maxChars);
+        return jsonformat::elide(jsonformat::oneLine(std::move(text)), maxChars);
     // Binary: the size, then the first bytes in hex.
     const QString hex = QString::fromLatin1(data.left(maxChars / 3 + 1).toHex(' '));
-    return truncated(QStringLiteral("<%1 bytes> ").arg(data.size()) + hex, maxChars);
+    return jsonformat::elide(QStringLiteral("<%1 bytes> ").arg(data.size()) + hex, maxChars);
 }
 
 QString EventTableProxy::dataToolTip(const QByteArray &data, bool isJson)
@@ -176,7 +142,7 @@ QString EventTableProxy::dataToolTip(const QByteArray &data, bool isJson)
     QString text = isJson ? jsonformat::pretty(head) : jsonformat::rawBytes(head);
     text.replace(QLatin1String("\r\n"), QLatin1String("\n"));
     for (QChar &c : text) {
-        if (c != QLatin1Char('\n') && c != QLatin1Char('\t') && breaksLine(c))
+        if (c != QLatin1Char('\n') && c != QLatin1Char('\t') && jsonformat::breaksLine(c))
             c = QLatin1Char(' ');
     }
     while (text.endsWith(QLatin1Char('\n')))
@@ -189,7 +155,7 @@ QString EventTableProxy::dataToolTip(const QByteArray &data, bool isJson)
             cut = true;
             break;
         }
-        shown.append(truncated(line.toString(), ToolTipLineLength));
+        shown.append(jsonformat::elide(line.toString(), ToolTipLineLength));
     }
     if (cut)
         shown.append(QString(QChar(0x2026)));

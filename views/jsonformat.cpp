@@ -1,5 +1,7 @@
 #include "jsonformat.h"
 
+#include <algorithm>
+
 #include <QStringDecoder>
 
 namespace eventlens::jsonformat {
@@ -108,6 +110,39 @@ QString rawBytes(const QByteArray &bytes)
         dump += QLatin1Char('\n');
     }
     return dump;
+}
+
+bool breaksLine(QChar c)
+{
+    switch (c.category()) {
+    case QChar::Other_Control:
+    case QChar::Separator_Line:
+    case QChar::Separator_Paragraph:
+        return true;
+    default:
+        return false;
+    }
+}
+
+QString oneLine(QString text)
+{
+    for (QChar &c : text) {
+        if (breaksLine(c))
+            c = QLatin1Char(' ');
+    }
+    return text;
+}
+
+QString elide(QString text, int maxChars)
+{
+    if (text.size() <= maxChars)
+        return text;
+    qsizetype n = std::max(0, maxChars - 1);
+    if (n > 0 && text.at(n - 1).isHighSurrogate())
+        --n;
+    text.truncate(n);
+    text.append(QChar(0x2026)); // …
+    return text;
 }
 
 } // namespace eventlens::jsonformat

@@ -15,4 +15,11 @@ QString pretty(const QByteArray &json, int indent = 2);
 // (offset, 16 bytes in hex, the printable ASCII).
 QString rawBytes(const QByteArray &bytes);
 
+// Characters that would break a line or show as nothing (controls, line and paragraph separators).
+bool breaksLine(QChar c);
+// The text on one line: every such character becomes a space.
+QString oneLine(QString text);
+// At most maxChars characters, the last one "…" when cut (never between a surrogate pair).
+QString elide(QString text, int maxChars);
+
 } // namespace eventlens::jsonformat

@@ -1,5 +1,7 @@
 #include "jsontreedelegate.h"
 
+#include "jsonformat.h"
+
 #include <QAbstractItemView>
 #include <QHelpEvent>
 #include <QPalette>
@@ -42,40 +44,6 @@ QColor accent(Diff diff, bool dark)
     return {};
 }
 
-// Characters that would break a line or show as nothing.
-bool breaksLine(QChar c)
-{
-    switch (c.category()) {
-    case QChar::Other_Control:
-    case QChar::Separator_Line:
-    case QChar::Separator_Paragraph:
-        return true;
-    default:
-        return false;
-    }
-}
-
-QString cut(QString text, int maxChars)
-{
-    if (text.size() <= maxChars)
-        return text;
-    qsizetype n = std::max(0, maxChars - 1);
-    if (n > 0 && text.at(n - 1).isHighSurrogate())
-        --n;
-    text.truncate(n);
-    text.append(QChar(0x2026)); // …
-    return text;
-}
-
-QString oneLine(QString text)
-{
-    for (QChar &c : text) {
-        if (breaksLine(c))
-            c = QLatin1Char(' ');
-    }
-    return text;
-}
-
 // A string as a JSON literal: quoted, with the escapes JSON writes.
 QString quoted(QStringView text, int maxChars)
 {
@@ -101,7 +69,7 @@ QString quoted(QStringView text, int maxChars)
         }
     }
     out.append(QLatin1Char('"'));
-    return cut(std::move(out), maxChars);
+    return jsonformat::elide(std::move(out), maxChars);
 }
 
 // An element "[3]" has the path ".../3"; a member named "[3]" has ".../[3]".
@@ -163,12 +131,12 @@ QString JsonTreeDelegate::valueText(const QModelIndex &index, int maxChars)
     case NodeType::String:
         return quoted(index.data(JsonTreeModel::ValueRole).toString(), maxChars);
     case NodeType::Raw:
-        return cut(oneLine(index.data(JsonTreeModel::ValueRole).toString().left(maxChars + 1)), maxChars);
+        return jsonformat::elide(jsonformat::oneLine(index.data(JsonTreeModel::ValueRole).toString().left(maxChars + 1)), maxChars);
     case NodeType::Number:
     case NodeType::Bool:
     case NodeType::Null:
         // As written in the document (0.1 stays 0.1, big integers keep their digits).
-        return cut(index.data(JsonTreeModel::RawJsonRole).toString(), maxChars);
+        return jsonformat::elide(index.data(JsonTreeModel::RawJsonRole).toString(), maxChars);
     }
     return {};
 }
@@ -177,7 +145,7 @@ QString JsonTreeDelegate::cellText(const QModelIndex &index)
 {
     switch (index.column()) {
     case JsonTreeModel::KeyColumn:
-        return oneLine(index.data(JsonTreeModel::KeyRole).toString());
+        return jsonformat::oneLine(index.data(JsonTreeModel::KeyRole).toString());
     case JsonTreeModel::ValueColumn:
         return valueText(index);
     case JsonTreeModel::TypeColumn:
@@ -268,7 +236,7 @@ bool JsonTreeDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view, con
     } else {
         if (!path.isEmpty())
             tip = path % QLatin1Char('\n');
-        tip += cut(row.data(JsonTreeModel::RawJsonRole).toString(), MaxToolTipChars);
+        tip += jsonformat::elide(row.data(JsonTreeModel::RawJsonRole).toString(), MaxToolTipChars);
         switch (row.data(JsonTreeModel::DiffRole).value<Diff>()) {
         case Diff::Added:
             tip += QLatin1Char('\n') % tr("added");
@@ -279,7 +247,7 @@ bool JsonTreeDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view, con
         case Diff::Changed: {
             const QString before = row.data(JsonTreeModel::BeforeJsonRole).toString();
             if (!before.isEmpty())
-                tip += QLatin1Char('\n') % tr("before: %1").arg(cut(before, MaxToolTipChars));
+                tip += QLatin1Char('\n') % tr("before: %1").arg(jsonformat::elide(before, MaxToolTipChars));
             break;
         }
         case Diff::None:
