@@ -15,9 +15,11 @@
 // 6. a filtered view (category + type) and the log newest first: count and first rows.
 // Build it in Release: a Debug or sanitizer build measures the instrumentation.
 
+#include "aggregatehistory.h"
 #include "demogenerator.h"
 #include "eventlistmodel.h"
 #include "eventstore.h"
+#include "mergestatefunction.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -347,6 +349,46 @@ int main(int argc, char *argv[])
         types.types = {QStringLiteral("OrderShipped"), QStringLiteral("AccountClosed")};
         types.backward = true;
         view(QStringLiteral("two types, newest first"), QStringLiteral("types"), types);
+
+        // -- 7. aggregate state at random versions ------------------------------------------------
+        // What the state pane does for a selected event: load the stream's history (checkpoints)
+        // once, then the state at any version of it. Streams are picked at random positions of
+        // the log, versions at random in each stream.
+        heading(QStringLiteral("State of an aggregate at a random version (merge state function, checkpoints)"));
+        {
+            std::mt19937_64 rng(42);
+            const auto function = std::make_shared<MergeStateFunction>();
+            std::vector<double> loads;
+            std::vector<double> states;
+            qint64 longest = 0;
+            for (int i = 0; i < 50; ++i) {
+                const qint64 position = 1 + qint64(rng() % quint64(store->headPosition()));
+                const std::optional<Event> event = store->eventAt(position);
+                if (!event)
+                    continue;
+                auto t0 = Clock::now();
+                const std::unique_ptr<AggregateHistory> history = AggregateHistory::load(*store, event->stream, function);
+                loads.push_back(msSince(t0));
+                longest = std::max(longest, history->count());
+                for (int k = 0; k < 20; ++k) {
+                    const qint64 version = history->firstVersion() + qint64(rng() % quint64(history->count()));
+                    t0 = Clock::now();
+                    const auto state = history->stateAt(version);
+                    states.push_back(msSince(t0));
+                    if (state.is_null())
+                        throw StoreError(QStringLiteral("no state for %1@%2").arg(event->stream).arg(version));
+                }
+            }
+            line(QStringLiteral("load a stream's history, median / max"), number(percentile(loads, 50), 2) + QStringLiteral(" / ")
+                                                                           + number(percentile(loads, 100), 2) + QStringLiteral(" ms   (")
+                                                                           + number(double(loads.size())) + QStringLiteral(" streams, longest ")
+                                                                           + number(double(longest)) + QStringLiteral(" events)"));
+            line(QStringLiteral("state at a random version, median / p99 / max"),
+                 number(percentile(states, 50), 3) + QStringLiteral(" / ") + number(percentile(states, 99), 3) + QStringLiteral(" / ")
+                     + number(percentile(states, 100), 3) + QStringLiteral(" ms   (budget <= 20 ms)"));
+            figures.add(QStringLiteral("state_load_median_ms"), percentile(loads, 50));
+            figures.add(QStringLiteral("state_p99_ms"), percentile(states, 99));
+        }
         line(QStringLiteral("resident at most (VmHWM), all phases"), mib(procStatusKb("VmHWM")));
         figures.add(QStringLiteral("vmhwm_end_kb"), double(procStatusKb("VmHWM")));
     } catch (const std::exception &e) {
