@@ -129,7 +129,7 @@ void StatePane::clear()
     m_history.reset();
     m_event.reset();
     m_title->setText(tr("Select an event to see its stream's state after it."));
-    m_tree->model()->setDocument(QByteArray());
+    m_tree->model()->clear();
     m_patch->clear();
     m_skipButton->setEnabled(false);
     m_skipButton->setChecked(false);
@@ -205,8 +205,9 @@ void StatePane::render()
     if (!m_event || !m_history)
         return;
     const Event &e = *m_event;
-    m_skipButton->setEnabled(true);
-    const bool skipped = m_history->isSkipped(e.version);
+    // A version the history does not have (AggregateHistory throws for it) is reported below.
+    m_skipButton->setEnabled(m_history->hasVersion(e.version));
+    const bool skipped = m_history->hasVersion(e.version) && m_history->isSkipped(e.version);
     m_skipButton->setChecked(skipped);
     m_skipButton->setText(skipped ? tr("Unskip Event") : tr("Skip Event"));
     try {
@@ -223,11 +224,11 @@ void StatePane::render()
             title += tr(" · this event is skipped");
         m_title->setText(title);
     } catch (const StateError &error) {
-        m_tree->model()->setDocument(QByteArray());
+        m_tree->model()->clear();
         m_patch->clear();
         m_title->setText(tr("No state at version %1: %2").arg(e.version).arg(error.message()));
     } catch (const std::exception &error) {
-        m_tree->model()->setDocument(QByteArray());
+        m_tree->model()->clear();
         m_patch->clear();
         m_title->setText(tr("No state at version %1: %2").arg(e.version).arg(QString::fromUtf8(error.what())));
     }
@@ -236,7 +237,7 @@ void StatePane::render()
 
 void StatePane::toggleSkip()
 {
-    if (!m_event || !m_history)
+    if (!m_event || !m_history || !m_history->hasVersion(m_event->version))
         return;
     setSkipped(m_event->stream, m_event->version, !m_history->isSkipped(m_event->version));
 }
