@@ -27,6 +27,7 @@ namespace {
 constexpr int kApplicationId = 0x45564c4e;
 constexpr int kSchemaVersion = 1;
 constexpr qint64 kPageSize = 2000;
+constexpr qsizetype kMaxCachedStreamNames = 50000;
 
 const char *const kSchema = R"SQL(
 CREATE TABLE categories(
@@ -1017,6 +1018,10 @@ const QString &EventStore::Private::streamName(qint64 id) const
     selectStreamName.bind(1, id);
     QString name = selectStreamName.step() ? selectStreamName.text(0) : QString();
     selectStreamName.reset();
+    // A scan of a big log meets millions of streams: the cache starts over rather than hold
+    // them all (a name is one primary-key lookup away).
+    if (streamNames.size() >= kMaxCachedStreamNames)
+        streamNames.clear();
     return *streamNames.insert(id, name);
 }
 

@@ -10,6 +10,8 @@
 #include "modeltesting.h"
 
 #include <QTest>
+#include <QFont>
+#include <QDateTime>
 #include <QTextDocument>
 
 #include <memory>
@@ -117,6 +119,7 @@ private Q_SLOTS:
     void initTestCase();
     void testerWhileLoadingFetchingAndResetting();
     void formattedCells();
+    void localTimeSkipsAndPlaceholders();
     void alignment();
     void toolTips();
     void otherRolesPassThrough();
@@ -199,6 +202,47 @@ void TestEventTableProxy::testerWhileLoadingFetchingAndResetting()
     proxy.setSourceModel(nullptr);
     QCOMPARE(proxy.rowCount(), 0);
     QVERIFY(!proxy.index(0, 0).data().isValid());
+}
+
+void TestEventTableProxy::localTimeSkipsAndPlaceholders()
+{
+    EventListModel model;
+    EventTableProxy proxy;
+    const auto tester = attachTester(proxy);
+    proxy.setSourceModel(&model);
+    model.setPageSize(16);
+    model.setStore(EventStore::open(m_path, EventStore::OpenMode::ReadOnly));
+    QTRY_COMPARE(model.totalCount(), qint64(FixtureEvents));
+    // A row whose page has not been read shows a placeholder in its first column only.
+    const int far = FixtureEvents / 2;
+    if (!model.index(far, 0).data(EventListModel::LoadedRole).toBool()) {
+        QCOMPARE(text(proxy, far, EventListModel::PositionColumn), QStringLiteral("…"));
+        QVERIFY(!proxy.index(far, EventListModel::StreamColumn).data().isValid());
+    }
+    QTRY_VERIFY(model.index(far, 0).data(EventListModel::LoadedRole).toBool());
+    QCOMPARE(text(proxy, far, EventListModel::PositionColumn), QString::number(far + 1));
+
+    // Local time: the same instant with the local offset; UTC again when switched back.
+    QTRY_VERIFY(model.index(0, 0).data(EventListModel::LoadedRole).toBool());
+    const qint64 ms = model.index(0, 0).data(EventListModel::TimeRole).toLongLong();
+    QSignalSpy layout(&proxy, &QAbstractItemModel::layoutChanged);
+    proxy.setLocalTime(true);
+    QCOMPARE(layout.count(), 1);
+    const QString local = text(proxy, 0, EventListModel::TimeColumn);
+    QCOMPARE(QDateTime::fromString(local, Qt::ISODateWithMs).toMSecsSinceEpoch(), ms);
+    QCOMPARE(local, QDateTime::fromMSecsSinceEpoch(ms).toOffsetFromUtc(QDateTime::fromMSecsSinceEpoch(ms).offsetFromUtc()).toString(Qt::ISODateWithMs));
+    proxy.setLocalTime(false);
+    QCOMPARE(text(proxy, 0, EventListModel::TimeColumn), QStringLiteral("2024-01-01T00:00:01.001Z"));
+
+    // Skipped events are struck through, in every column, and only they.
+    proxy.setSkippedPositions({1, 3});
+    for (int column = 0; column < EventListModel::ColumnCount; ++column) {
+        QVERIFY(proxy.index(0, column).data(Qt::FontRole).value<QFont>().strikeOut());
+        QVERIFY(!proxy.index(1, column).data(Qt::FontRole).isValid());
+    }
+    QVERIFY(proxy.index(2, 0).data(Qt::FontRole).value<QFont>().strikeOut());
+    proxy.setSkippedPositions({});
+    QVERIFY(!proxy.index(0, 0).data(Qt::FontRole).isValid());
 }
 
 void TestEventTableProxy::formattedCells()

@@ -73,8 +73,12 @@ QVariant EventTableProxy::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole: {
         const QVariant value = source.data(Qt::DisplayRole);
-        if (!value.isValid())
+        if (!value.isValid()) {
+            // A row whose page is still being read: a placeholder in its first column.
+            if (column == EventListModel::PositionColumn && !source.data(EventListModel::LoadedRole).toBool())
+                return QStringLiteral("…");
             return value;
+        }
         switch (column) {
         case EventListModel::PositionColumn:
         case EventListModel::VersionColumn:

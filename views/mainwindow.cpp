@@ -228,12 +228,21 @@ void MainWindow::createWidgets()
             m_matchLabel->setText(tr("%1 matching").arg(QLocale().toString(total)));
         updateBackgroundWork();
     });
-    connect(m_model, &EventListModel::countProgress, this, &MainWindow::updateBackgroundWork);
+    connect(m_model, &EventListModel::countProgress, this, [this](qint64 done, qint64 total) {
+        m_countProgress = total > 0 ? done * 1000 / total : 0;
+        updateBackgroundWork();
+    });
     connect(m_model, &EventListModel::loadingChanged, this, &MainWindow::updateBackgroundWork);
-    connect(m_histogram, &TimelineHistogram::progress, this, &MainWindow::updateBackgroundWork);
+    connect(m_histogram, &TimelineHistogram::progress, this, [this](qint64 done, qint64 total) {
+        m_histogramProgress = total > 0 ? done * 1000 / total : 0;
+        updateBackgroundWork();
+    });
     connect(m_histogram, &TimelineHistogram::finished, this, &MainWindow::updateBackgroundWork);
     connect(m_histogram, &TimelineHistogram::failed, this, &MainWindow::updateBackgroundWork);
-    connect(m_scan, &PredicateScan::progress, this, &MainWindow::updateBackgroundWork);
+    connect(m_scan, &PredicateScan::progress, this, [this](qint64 done, qint64 total) {
+        m_scanProgress = total > 0 ? done * 1000 / total : 0;
+        updateBackgroundWork();
+    });
     connect(m_scan, &PredicateScan::matchCountChanged, this, [this](qint64 n) {
         m_filterBar->setPredicateStatus(tr("%1 matches so far…").arg(QLocale().toString(n)), false);
     });
@@ -293,6 +302,7 @@ void MainWindow::createWidgets()
     m_workBar->setRange(0, 1000);
     m_workBar->setMaximumWidth(160);
     m_workBar->setTextVisible(false);
+    m_workBar->setValue(0);
     m_workBar->hide();
     m_cancelWork = new QToolButton(this);
     m_cancelWork->setObjectName(QStringLiteral("cancelWork"));
@@ -337,8 +347,26 @@ void MainWindow::createActions()
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->setFileMode(QFileDialog::ExistingFiles);
         connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList &files) {
-            if (!files.isEmpty())
-                importIntoNewStore(files, newStorePathFor(files.constFirst()));
+            if (files.isEmpty())
+                return;
+            // Where the new store goes: the application's data folder unless the user says otherwise.
+            auto *save = new QFileDialog(this, tr("Save the New Store As"), newStorePathFor(files.constFirst()),
+                                         tr("eventlens stores (*.eventlens)"));
+            save->setObjectName(QStringLiteral("newStoreLocationDialog"));
+            save->setAttribute(Qt::WA_DeleteOnClose);
+            save->setAcceptMode(QFileDialog::AcceptSave);
+            save->setDefaultSuffix(StoreSuffix);
+            save->selectFile(newStorePathFor(files.constFirst()));
+            connect(save, &QFileDialog::fileSelected, this, [this, files](const QString &path) {
+                if (path.isEmpty())
+                    return;
+                if (QFileInfo::exists(path)) {
+                    showError(tr("Import"), tr("%1 already exists; choose a new name for the store.").arg(QDir::toNativeSeparators(path)));
+                    return;
+                }
+                importIntoNewStore(files, path);
+            });
+            save->open();
         });
         dialog->open();
     });
@@ -639,6 +667,8 @@ void MainWindow::applyFilters()
     if (!m_store)
         return;
     const EventQuery query = currentQuery();
+    m_countProgress = 0;
+    m_histogramProgress = 0;
     m_model->setQuery(query);
     m_histogram->start(m_store, query);
     const QString predicate = m_filterBar->predicate();
@@ -658,6 +688,7 @@ void MainWindow::startPredicateScan()
     m_filterBar->setPredicateStatus(tr("scanning…"), false);
     m_matchLabel->setText(tr("scanning…"));
     m_model->setPositions(std::vector<qint64>{}); // nothing until the scan has matched
+    m_scanProgress = 0;
     m_scan->start(m_store, currentQuery(), predicate);
 }
 
@@ -731,24 +762,27 @@ void MainWindow::showRelated(const QString &kind, const QString &id)
 
 void MainWindow::updateBackgroundWork()
 {
-    // The slowest running job sets the bar: counting the log, a predicate scan, the histogram.
-    bool running = false;
+    // The bar shows the job that is furthest behind: counting the log, a predicate scan, the
+    // timeline's histogram (each on the fixed 0..1000 scale); the tooltip names them.
+    QStringList jobs;
     qint64 done = 1000;
     if (m_scan->isRunning()) {
-        running = true;
-        done = std::min<qint64>(done, m_workBar->value());
+        jobs.append(tr("predicate %1%").arg(m_scanProgress / 10));
+        done = std::min(done, m_scanProgress);
     }
-    if (m_model->totalCount() < 0 && m_model->isLoading())
-        running = true;
-    if (m_histogram->isRunning())
-        running = true;
+    if (m_model->totalCount() < 0 && m_model->isLoading()) {
+        jobs.append(tr("counting %1%").arg(m_countProgress / 10));
+        done = std::min(done, m_countProgress);
+    }
+    if (m_histogram->isRunning()) {
+        jobs.append(tr("timeline %1%").arg(m_histogramProgress / 10));
+        done = std::min(done, m_histogramProgress);
+    }
+    const bool running = !jobs.isEmpty();
     m_workBar->setVisible(running);
     m_cancelWork->setVisible(running);
-    if (running)
-        m_workBar->setRange(0, 0); // busy indicator: several jobs of unknown relative size
-    else
-        m_workBar->setRange(0, 1000);
-    Q_UNUSED(done);
+    m_workBar->setValue(int(running ? done : 0));
+    m_workBar->setToolTip(jobs.join(QStringLiteral(", ")));
 }
 
 void MainWindow::cancelBackgroundWork()

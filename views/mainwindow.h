@@ -155,6 +155,9 @@ private:
     QAction *m_localTimeAction = nullptr;
     QAction *m_skipAction = nullptr;
     qint64 m_totalEvents = -1;
+    qint64 m_countProgress = 0;     // 0..1000
+    qint64 m_scanProgress = 0;      // 0..1000
+    qint64 m_histogramProgress = 0; // 0..1000
     bool m_countRunning = false;
     EventListModel *m_model = nullptr;
     EventTableProxy *m_proxy = nullptr;
