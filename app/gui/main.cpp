@@ -4,10 +4,20 @@
 #include <QCommandLineParser>
 #include <QTextStream>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <cstdio>
 
 int main(int argc, char *argv[])
 {
+#ifdef __GLIBC__
+    // Background jobs run on many short-lived pool threads; with glibc's default of up to 8
+    // malloc arenas per core, the memory each of them freed stays resident. Two arenas keep the
+    // window on a 10-million-event store below 200 MB (see the README).
+    mallopt(M_ARENA_MAX, 2);
+#endif
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("eventlens"));
     QCoreApplication::setApplicationName(QStringLiteral("eventlens"));
