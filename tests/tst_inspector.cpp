@@ -35,6 +35,9 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QHash>
+#include <QMenuBar>
+#include <QClipboard>
 #include <QToolButton>
 #include <QTreeView>
 
@@ -332,6 +335,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void navigateActions();
+    void copyActions();
     void acceptanceScenario();
     void predicateMatchesReference_data();
     void predicateMatchesReference();
@@ -433,6 +437,39 @@ void TestInspector::navigateActions()
     QVERIFY(window.action(QStringLiteral("newestFirstAction"))->isCheckable());
     QVERIFY(window.action(QStringLiteral("localTimeAction"))->isCheckable());
     QVERIFY(!window.action(QStringLiteral("noSuchAction")));
+
+    // Every action of the menus has its own shortcut (the numbered recent stores aside).
+    QHash<QString, QString> owners;
+    const QList<QAction *> menus = window.menuBar()->actions();
+    for (QAction *menuAction : menus) {
+        QMenu *menu = menuAction->menu();
+        QVERIFY(menu);
+        const QList<QAction *> actions = menu->actions();
+        for (QAction *action : actions) {
+            if (action->isSeparator() || action->menu())
+                continue;
+            QVERIFY2(!action->shortcut().isEmpty(), qPrintable(action->text()));
+            const QString key = action->shortcut().toString();
+            QVERIFY2(!owners.contains(key), qPrintable(key + QStringLiteral(": ") + owners.value(key) + QStringLiteral(" and ") + action->text()));
+            owners.insert(key, action->text());
+        }
+    }
+    QVERIFY2(owners.size() >= 20, qPrintable(QString::number(owners.size())));
+}
+
+void TestInspector::copyActions()
+{
+    openWindow();
+    MainWindow &window = *m_window;
+    QTRY_VERIFY_WITH_TIMEOUT(!field(window, "idValue").isEmpty(), Timeout);
+    QApplication::clipboard()->clear();
+    window.action(QStringLiteral("copyIdAction"))->trigger();
+    QCOMPARE(QApplication::clipboard()->text(), field(window, "idValue"));
+    window.action(QStringLiteral("copyJsonAction"))->trigger();
+    const auto json = nlohmann::json::parse(QApplication::clipboard()->text().toStdString());
+    QCOMPARE(QString::fromStdString(json["id"].get<std::string>()), field(window, "idValue"));
+    QCOMPARE(json["position"].get<qint64>(), field(window, "positionValue").toLongLong());
+    QCOMPARE(QString::fromStdString(json["stream"].get<std::string>()), field(window, "streamValue"));
 }
 
 void TestInspector::acceptanceScenario()

@@ -372,8 +372,12 @@ void MainWindow::createActions()
     });
     m_reloadAction = add(file, tr("&Reload"), "reloadAction", QKeySequence::Refresh, &MainWindow::reload);
     file->addSeparator();
-    m_quitAction = add(file, tr("&Quit"), "quitAction", QKeySequence::Quit, &QWidget::close);
+    m_quitAction = add(file, tr("&Quit"), "quitAction", QKeySequence(Qt::CTRL | Qt::Key_Q), &QWidget::close);
     m_quitAction->setMenuRole(QAction::QuitRole);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    add(edit, tr("Copy Event as &JSON"), "copyJsonAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), [this] { m_detail->copyJson(); });
+    add(edit, tr("Copy Event &Id"), "copyIdAction", QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_C), [this] { m_detail->copyId(); });
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     add(view, tr("&Filter by Predicate"), "focusPredicateAction", QKeySequence(Qt::CTRL | Qt::Key_F), [this] { m_filterBar->focusPredicate(); });
@@ -402,6 +406,7 @@ void MainWindow::createActions()
     add(go, tr("&Last Event"), "lastEventAction", QKeySequence(Qt::CTRL | Qt::Key_End), [this] { stepInLog(2); });
     go->addSeparator();
     m_skipAction = add(go, tr("S&kip / Unskip Event"), "skipAction", QKeySequence(Qt::Key_S), [this] { m_statePane->toggleSkip(); });
+    add(go, tr("&Unskip All Events of the Stream"), "unskipAllAction", QKeySequence(Qt::SHIFT | Qt::Key_S), [this] { m_statePane->unskipAll(); });
     add(go, tr("Cancel Background &Work"), "cancelWorkAction", QKeySequence(Qt::CTRL | Qt::Key_Period), &MainWindow::cancelBackgroundWork);
     updateRecentMenu();
 }

@@ -79,13 +79,7 @@ StatePane::StatePane(QWidget *parent)
     });
     m_unskipAll = new QPushButton(tr("Unskip All"), this);
     m_unskipAll->setObjectName(QStringLiteral("unskipAll"));
-    connect(m_unskipAll, &QPushButton::clicked, this, [this] {
-        if (!m_event)
-            return;
-        const QList<qint64> versions = m_skips.value(m_event->stream).keys();
-        for (const qint64 v : versions)
-            setSkipped(m_event->stream, v, false);
-    });
+    connect(m_unskipAll, &QPushButton::clicked, this, &StatePane::unskipAll);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_title, 1);
@@ -233,6 +227,15 @@ void StatePane::render()
         m_title->setText(tr("No state at version %1: %2").arg(e.version).arg(QString::fromUtf8(error.what())));
     }
     updateSkippedList();
+}
+
+void StatePane::unskipAll()
+{
+    if (!m_event)
+        return;
+    const QList<qint64> versions = m_skips.value(m_event->stream).keys();
+    for (const qint64 v : versions)
+        setSkipped(m_event->stream, v, false);
 }
 
 void StatePane::toggleSkip()

@@ -61,6 +61,8 @@ public:
 public Q_SLOTS:
     // Skips the shown event, or restores it when it is skipped.
     void toggleSkip();
+    // Restores every skipped event of the shown stream.
+    void unskipAll();
 
 Q_SIGNALS:
     void skippedChanged();
