@@ -15,6 +15,7 @@
 // 6. a filtered view (category + type) and the log newest first: count and first rows.
 // Build it in Release: a Debug or sanitizer build measures the instrumentation.
 
+#include "benchsupport.h"
 #include "aggregatehistory.h"
 #include "demogenerator.h"
 #include "eventlistmodel.h"
@@ -46,47 +47,7 @@ using namespace eventlens;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-QTextStream &out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-// A field of /proc/self/status in kB ("VmHWM", "VmRSS"), -1 when unavailable.
-qint64 procStatusKb(const char *field)
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        return -1;
-    const QByteArray prefix = QByteArray(field) + ':';
-    const QList<QByteArray> lines = f.readAll().split('\n');
-    for (const QByteArray &line : lines) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
-
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * double(values.size())));
-    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
-}
-
-QString number(double value, int decimals = 0)
-{
-    return QLocale(QLocale::English).toString(value, 'f', decimals);
-}
+using namespace eventlens::bench;
 
 QString mib(qint64 kb)
 {
@@ -150,12 +111,6 @@ double showWindow(const EventListModel &model, int first, int rows)
         throw StoreError(QStringLiteral("rows %1.. never arrived").arg(first));
     return msSince(start);
 }
-
-struct Figures
-{
-    QJsonObject json;
-    void add(const QString &key, double value) { json.insert(key, value); }
-};
 
 } // namespace
 

@@ -16,6 +16,7 @@
 //    the recomputation of every checkpoint on its own.
 // Build it in Release: a Debug or sanitizer build measures the instrumentation.
 
+#include "benchsupport.h"
 #include "aggregatehistory.h"
 #include "eventstore.h"
 #include "mergestatefunction.h"
@@ -42,53 +43,7 @@ using namespace eventlens;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-QTextStream &out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-// A field of /proc/self/status in kB ("VmRSS", "VmHWM"), -1 when unavailable.
-qint64 procStatusKb(const char *field)
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        return -1;
-    const QByteArray prefix = QByteArray(field) + ':';
-    const QList<QByteArray> lines = f.readAll().split('\n');
-    for (const QByteArray &line : lines) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
-
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * double(values.size())));
-    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
-}
-
-QString number(double value, int decimals = 0)
-{
-    return QLocale(QLocale::English).toString(value, 'f', decimals);
-}
-
-struct Figures
-{
-    QJsonObject json;
-    void add(const QString &key, double value) { json.insert(key, value); }
-};
+using namespace eventlens::bench;
 
 void heading(const QString &text)
 {
@@ -99,14 +54,6 @@ void line(const QString &label, const QString &value)
 {
     out() << "  " << label.leftJustified(44, QLatin1Char(' ')) << value << '\n';
     out().flush();
-}
-
-QByteArray money(std::mt19937_64 &rng, int maxUnits)
-{
-    const auto cents = static_cast<long long>(rng() % (quint64(maxUnits) * 100)) + 1;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%lld.%02lld", cents / 100, cents % 100);
-    return QByteArray(buf);
 }
 
 // Event n of the big account: mostly deposits and withdrawals, now and then a change of owner

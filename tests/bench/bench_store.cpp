@@ -13,6 +13,7 @@
 // 6. T threads appending concurrently, each through its own connection (openAnother).
 // Build it in Release: a Debug or sanitizer build measures the instrumentation.
 
+#include "benchsupport.h"
 #include "eventlistmodel.h"
 #include "eventstore.h"
 #include "storebuilder.h"
@@ -45,38 +46,7 @@ using namespace eventlens;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-QTextStream &out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-// A field of /proc/self/status in kB ("VmHWM", "VmRSS"), -1 when unavailable.
-qint64 procStatusKb(const char *field)
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        return -1;
-    const QByteArray prefix = QByteArray(field) + ':';
-    const QList<QByteArray> lines = f.readAll().split('\n');
-    for (const QByteArray &line : lines) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
+using namespace eventlens::bench;
 
 // Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is the phase's own.
 bool resetPeakRss()
@@ -96,20 +66,6 @@ QString fileSystemNote(const QString &dir)
     return {};
 }
 
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * double(values.size())));
-    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
-}
-
-QString number(double value, int decimals = 0)
-{
-    return QLocale(QLocale::English).toString(value, 'f', decimals);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The JSON Lines file: bank accounts and orders, deterministic (fixed seed).
 
@@ -118,14 +74,6 @@ QByteArray uuid(quint64 n, quint32 salt)
     char buf[40];
     std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012llx", salt, unsigned(n >> 48) & 0xffff,
                   unsigned(n >> 36) & 0xfff, unsigned(n >> 24) & 0xfff, static_cast<unsigned long long>(n & 0xffffffffffffULL));
-    return QByteArray(buf);
-}
-
-QByteArray money(std::mt19937_64 &rng, int maxUnits)
-{
-    const auto cents = static_cast<long long>(rng() % (quint64(maxUnits) * 100)) + 1;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%lld.%02lld", cents / 100, cents % 100);
     return QByteArray(buf);
 }
 
@@ -216,12 +164,6 @@ GeneratedFile generateJsonLines(const QString &path, qint64 events)
 }
 
 // ---------------------------------------------------------------------------------------------
-
-struct Figures
-{
-    QJsonObject json;
-    void add(const QString &key, double value) { json.insert(key, value); }
-};
 
 void heading(const QString &text)
 {

@@ -16,6 +16,7 @@
 // The store's pages are in the OS cache after the first run (the figures are warm-cache ones).
 // Build it in Release: a Debug or sanitizer build measures the instrumentation.
 
+#include "benchsupport.h"
 #include "demogenerator.h"
 #include "eventquery.h"
 #include "eventstore.h"
@@ -44,32 +45,7 @@ using namespace eventlens;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// CPU time of the whole process (all threads), in seconds: on a busy machine the wall time of a
-// run includes time other processes had, its CPU time does not.
-double processCpuSeconds()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
-
-QTextStream &out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-QString number(double value, int decimals = 0)
-{
-    return QLocale(QLocale::English).toString(value, 'f', decimals);
-}
+using namespace eventlens::bench;
 
 QString widthText(qint64 ms)
 {
