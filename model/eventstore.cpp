@@ -26,7 +26,8 @@ namespace {
 // "EVLN": marks a SQLite file as an eventlens store.
 constexpr int kApplicationId = 0x45564c4e;
 constexpr int kSchemaVersion = 1;
-constexpr qint64 kPageSize = 2000;
+constexpr qint64 kPageSize = 2000;          // events per page of forEach()
+constexpr qint64 kPositionPageSize = 16384; // rows per page of a positions-only scan
 constexpr qsizetype kMaxCachedStreamNames = 50000;
 
 const char *const kSchema = R"SQL(
@@ -86,6 +87,7 @@ const char *const kDropDeferrableIndexes =
     "DROP INDEX events_id; DROP INDEX events_stream_version; DROP INDEX events_type; DROP INDEX events_category; DROP INDEX events_time;";
 
 const char *const kEventColumns = "position, stream_id, version, id, type_id, time, is_json, data, metadata, hash";
+constexpr int kEventVersionColumn = 2; // of kEventColumns
 
 // Canonical (lowercase, dashed) UUID text is stored as 16 bytes, which keeps the UNIQUE index
 // small and fast; any other id is stored as text.
@@ -320,11 +322,11 @@ struct EventStore::Private
     };
     // cols: the columns selected (kEventColumns; "position, version" for positions only).
     bool pageQuery(const EventQuery &q, PageQuery &page, const char *cols = kEventColumns) const;
-    // Pages through a query like forEach without building events: selects cols (which begin with
-    // "position, version") and calls row for each row until it returns false. cancel: as in
-    // forEachPosition (the shared core of forEachPosition and forEachTime).
-    void scanRows(const EventQuery &q, const char *cols, const std::function<bool(const SqliteStatement &)> &row,
-                  const std::atomic_bool *cancel) const;
+    // Pages through a query by keyset, pageSize rows at a time: selects cols (position first, the
+    // version in column versionColumn) and calls row for each row until it returns false. cancel:
+    // as in forEachPosition. The one paging loop of forEach, forEachPosition and forEachTime.
+    void scanRows(const EventQuery &q, const char *cols, int versionColumn, qint64 pageSize,
+                  const std::function<bool(const SqliteStatement &)> &row, const std::atomic_bool *cancel = nullptr) const;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1139,46 +1141,8 @@ bool EventStore::Private::pageQuery(const EventQuery &q, PageQuery &page, const 
 
 void EventStore::forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const
 {
-    Private::PageQuery page;
-    if (!d->pageQuery(query, page))
-        return;
-    SqliteStatement st(*d->db, page.sql);
-    // Keyset paging: each page continues strictly after the previous page's last row.
-    qint64 low = query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1);
-    qint64 high = query.backward ? query.fromPosition.value_or(std::numeric_limits<qint64>::max())
-                                 : query.toPosition.value_or(std::numeric_limits<qint64>::max());
-    qint64 cursor = query.backward ? std::numeric_limits<qint64>::max() : -1;
-    qint64 remaining = query.limit < 0 ? std::numeric_limits<qint64>::max() : query.limit;
-    while (remaining > 0 && low <= high) {
-        for (const auto &bind : page.binds)
-            bind(st);
-        st.bind(":low", low);
-        st.bind(":high", high);
-        if (page.byVersion)
-            st.bind(":cursor", cursor);
-        const qint64 limit = std::min(remaining, kPageSize);
-        st.bind(":limit", limit);
-        qint64 rows = 0;
-        Event last;
-        while (st.step()) {
-            last = d->rowToEvent(st);
-            ++rows;
-            --remaining;
-            if (!fn(last)) {
-                st.reset();
-                return;
-            }
-        }
-        st.reset();
-        if (rows < limit)
-            break;
-        if (page.byVersion)
-            cursor = last.version;
-        else if (query.backward)
-            high = last.position - 1;
-        else
-            low = last.position + 1;
-    }
+    d->scanRows(query, kEventColumns, kEventVersionColumn, kPageSize,
+                [this, &fn](const SqliteStatement &st) { return fn(d->rowToEvent(st)); });
 }
 
 namespace {
@@ -1249,7 +1213,7 @@ bool isCancelled(const std::atomic_bool *cancel)
 
 } // namespace
 
-void EventStore::Private::scanRows(const EventQuery &query, const char *cols,
+void EventStore::Private::scanRows(const EventQuery &query, const char *cols, int versionColumn, qint64 pageSize,
                                    const std::function<bool(const SqliteStatement &)> &row, const std::atomic_bool *cancel) const
 {
     PageQuery page;
@@ -1258,7 +1222,6 @@ void EventStore::Private::scanRows(const EventQuery &query, const char *cols,
     if (isCancelled(cancel))
         return;
     const CancelHandler handler(db->handle(), cancel);
-    constexpr qint64 kPositionPageSize = 16384;
     try {
         SqliteStatement st(*db, page.sql);
         qint64 low = query.backward ? query.toPosition.value_or(1) : query.fromPosition.value_or(1);
@@ -1273,14 +1236,14 @@ void EventStore::Private::scanRows(const EventQuery &query, const char *cols,
             st.bind(":high", high);
             if (page.byVersion)
                 st.bind(":cursor", cursor);
-            const qint64 limit = std::min(remaining, kPositionPageSize);
+            const qint64 limit = std::min(remaining, pageSize);
             st.bind(":limit", limit);
             qint64 rows = 0;
             qint64 lastPosition = 0;
             qint64 lastVersion = 0;
             while (st.step()) {
                 lastPosition = st.int64(0);
-                lastVersion = st.int64(1);
+                lastVersion = st.int64(versionColumn);
                 ++rows;
                 --remaining;
                 if (!row(st)) {
@@ -1312,7 +1275,7 @@ void EventStore::forEachPosition(const EventQuery &query, const std::function<bo
     const SmallCache smallCache(query.limit < 0 ? d->db.get() : nullptr);
     // Only an exact stream pages by version: without one, the position alone lets a filter served
     // by an index (type, category) stay in that index instead of reading every row's version.
-    d->scanRows(query, query.stream.isEmpty() ? "position, 0" : "position, version",
+    d->scanRows(query, query.stream.isEmpty() ? "position, 0" : "position, version", 1, kPositionPageSize,
                 [&fn](const SqliteStatement &st) { return fn(st.int64(0)); }, cancel);
 }
 
@@ -1328,7 +1291,7 @@ void EventStore::forEachTime(const EventQuery &query, const std::function<bool(q
     const SmallCache smallCache(query.limit < 0 ? d->db.get() : nullptr);
     if (!forEachTimeUsesTimeIndex(query)) {
         // As in forEachPosition: only an exact stream pages by version.
-        d->scanRows(query, query.stream.isEmpty() ? "position, 0, time" : "position, version, time",
+        d->scanRows(query, query.stream.isEmpty() ? "position, 0, time" : "position, version, time", 1, kPositionPageSize,
                     [&fn](const SqliteStatement &st) { return fn(st.int64(0), st.int64(2)); }, cancel);
         return;
     }
