@@ -1,6 +1,7 @@
 #include "eventpredicate.h"
 
 #include "event.h"
+#include "scriptwatchdog.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -10,16 +11,6 @@
 #include <QStringList>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
-#if defined(Q_OS_UNIX)
-#include <pthread.h>
-#include <time.h>
-#endif
 
 namespace eventlens {
 
@@ -145,108 +136,6 @@ QString errorText(const QJSValue &error)
     }
     return QStringLiteral("uncaught exception: ") + error.toString();
 }
-
-qint64 nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// Interrupts an evaluation that has used more than the budget of the evaluating thread's CPU
-// time. The evaluating thread marks each evaluation with a sequence number (odd while it runs);
-// a thread of its own samples that number a few times per budget and interrupts the engine when
-// one evaluation has been running for longer than the budget. Costs two relaxed stores per
-// evaluation and nothing while idle but a few wake-ups per second.
-class Watchdog
-{
-public:
-    Watchdog(QJSEngine *engine, int budgetMs)
-        : m_engine(engine)
-        , m_budgetNs(qint64(budgetMs) * 1000000)
-        , m_tick(std::chrono::milliseconds(std::clamp(budgetMs / 5, 1, 50)))
-    {
-#if defined(Q_OS_UNIX) && defined(_POSIX_THREAD_CPUTIME) && _POSIX_THREAD_CPUTIME >= 0
-        clockid_t clock;
-        if (pthread_getcpuclockid(pthread_self(), &clock) == 0) {
-            m_clock = clock;
-            m_hasThreadClock = true;
-        }
-#endif
-        m_thread = std::thread([this] { run(); });
-    }
-
-    ~Watchdog()
-    {
-        {
-            const std::lock_guard<std::mutex> lock(m_mutex);
-            m_stop = true;
-        }
-        m_wake.notify_all();
-        m_thread.join();
-    }
-
-    // Called by the evaluating thread around each evaluation.
-    quint64 begin()
-    {
-        const quint64 seq = m_seq.load(std::memory_order_relaxed) + 1;
-        m_seq.store(seq, std::memory_order_release);
-        return seq;
-    }
-    void end() { m_seq.store(m_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
-    // True when the watchdog interrupted evaluation `seq` (and not an earlier one that ended
-    // just before the interrupt landed).
-    bool interrupted(quint64 seq) const { return m_interruptedSeq.load(std::memory_order_acquire) == seq; }
-
-private:
-    qint64 evaluatorTimeNs() const
-    {
-#if defined(Q_OS_UNIX) && defined(_POSIX_THREAD_CPUTIME) && _POSIX_THREAD_CPUTIME >= 0
-        timespec ts;
-        if (m_hasThreadClock && clock_gettime(m_clock, &ts) == 0)
-            return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-#endif
-        return nowNs();
-    }
-
-    void run()
-    {
-        quint64 watched = 0; // the running evaluation being timed (0: none)
-        qint64 startNs = 0;  // the evaluator's clock when it was first seen running
-        std::unique_lock<std::mutex> lock(m_mutex);
-        while (!m_stop) {
-            m_wake.wait_for(lock, m_tick);
-            if (m_stop)
-                break;
-            const quint64 seq = m_seq.load(std::memory_order_acquire);
-            if ((seq & 1) == 0) {
-                watched = 0;
-                continue;
-            }
-            const qint64 now = evaluatorTimeNs();
-            if (seq != watched) {
-                watched = seq;
-                startNs = now;
-            } else if (now - startNs >= m_budgetNs) {
-                m_interruptedSeq.store(seq, std::memory_order_release);
-                m_engine->setInterrupted(true);
-                watched = 0;
-            }
-        }
-    }
-
-    QJSEngine *m_engine;
-    const qint64 m_budgetNs;
-    const std::chrono::milliseconds m_tick;
-#if defined(Q_OS_UNIX) && defined(_POSIX_THREAD_CPUTIME) && _POSIX_THREAD_CPUTIME >= 0
-    clockid_t m_clock{};
-#endif
-    bool m_hasThreadClock = false;
-    std::atomic<quint64> m_seq{0};
-    std::atomic<quint64> m_interruptedSeq{0};
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    bool m_stop = false;
-    std::thread m_thread;
-};
 
 } // namespace
 
@@ -386,7 +275,7 @@ struct EventPredicate::Private
     int budgetMs;
     QJSEngine engine;              // before the watchdog: destroyed after it
     int sinceCollect = 0;          // evaluations since the last garbage collection
-    Watchdog watchdog;
+    ScriptWatchdog watchdog;
     QJSValue driver;
     QJSValueList args;
     QHash<QString, QJSValue> types;

@@ -26,3 +26,9 @@ target_compile_definitions(eventlens-bench-logmodel PRIVATE EVENTLENS_BENCH_BUIL
 add_executable(eventlens-bench-timeline ${CMAKE_CURRENT_LIST_DIR}/bench_timeline.cpp)
 target_link_libraries(eventlens-bench-timeline PRIVATE eventlens_model)
 target_compile_definitions(eventlens-bench-timeline PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# eventlens-bench-projection: a JavaScript projection replayed over a demo store (ProjectionReplay).
+#   build-rel/bin/eventlens-bench-projection [--events N] [--store PATH] [--script FILE] [--samples K] [--json]
+add_executable(eventlens-bench-projection ${CMAKE_CURRENT_LIST_DIR}/bench_projection.cpp)
+target_link_libraries(eventlens-bench-projection PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-projection PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}"
+                           EVENTLENS_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -1,0 +1,802 @@
+#include "projection.h"
+
+#include "jsonutil.h"
+#include "scriptwatchdog.h"
+#include "stateerror.h"
+#include "timeutil.h"
+
+#include <QHash>
+#include <QJSEngine>
+#include <QJSValue>
+#include <QObject>
+#include <QRegularExpression>
+
+#include <algorithm>
+
+namespace eventlens {
+
+namespace {
+
+const char kRuntime[] =
+#include "projectionruntime.js.inc"
+    ;
+
+const QString kRuntimeFile = QStringLiteral("eventlens-projection-runtime");
+const QString kDriverFile = QStringLiteral("eventlens-projection-driver");
+const QString kConditionFile = QStringLiteral("breakpoint condition");
+
+using Json = nlohmann::ordered_json;
+
+Json parseJson(const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    Json value = Json::parse(utf8.constBegin(), utf8.constEnd(), nullptr, false);
+    return value.is_discarded() ? Json() : value;
+}
+
+QString jsonString(const Json &value, const char *key)
+{
+    const auto it = value.find(key);
+    if (it == value.end() || !it->is_string())
+        return {};
+    return jsonutil::toQString(it->get<std::string>());
+}
+
+QStringList stringList(const Json &value)
+{
+    QStringList out;
+    if (value.is_array()) {
+        for (const Json &item : value) {
+            if (item.is_string())
+                out.append(jsonutil::toQString(item.get<std::string>()));
+        }
+    }
+    return out;
+}
+
+// The column a runtime error most likely points at on its line: V4 reports only lines for
+// runtime errors, so the column is inferred from the message (the property read, the name not
+// defined, the throw statement); else the line's first non-blank character.
+int guessColumn(const QString &lineText, const QString &message)
+{
+    static const QRegularExpression property(QStringLiteral("property '([^']+)'"));
+    static const QRegularExpression undefinedName(QStringLiteral("ReferenceError: (\\S+) is not defined"));
+    static const QRegularExpression notFunction(QStringLiteral("TypeError: (?:Property '([^']+)' of object .* is not a function|(\\S+) is not a function)"));
+    auto findToken = [&lineText](const QString &token, bool member) -> int {
+        if (token.isEmpty())
+            return 0;
+        const QString needles[] = {member ? QStringLiteral(".") + token : token, QStringLiteral("['") + token,
+                                   QStringLiteral("[\"") + token, token};
+        for (const QString &needle : needles) {
+            const qsizetype at = lineText.indexOf(needle);
+            if (at >= 0)
+                return int(at) + 1;
+        }
+        return 0;
+    };
+    QRegularExpressionMatch match = property.match(message);
+    if (match.hasMatch()) {
+        // "Cannot read property 'y' of undefined": the object before .y is undefined; point at
+        // the access.
+        if (const int column = findToken(match.captured(1), true))
+            return column;
+    }
+    match = undefinedName.match(message);
+    if (match.hasMatch()) {
+        if (const int column = findToken(match.captured(1), false))
+            return column;
+    }
+    match = notFunction.match(message);
+    if (match.hasMatch()) {
+        const QString name = match.captured(1).isEmpty() ? match.captured(2) : match.captured(1);
+        if (const int column = findToken(name.section(u'.', -1), false))
+            return column;
+    }
+    const qsizetype throwAt = lineText.indexOf(QStringLiteral("throw"));
+    if (throwAt >= 0)
+        return int(throwAt) + 1;
+    for (qsizetype i = 0; i < lineText.size(); ++i) {
+        if (!lineText.at(i).isSpace())
+            return int(i) + 1;
+    }
+    return lineText.isEmpty() ? 0 : 1;
+}
+
+// A glob (* ? [..] [!..]) as an anchored JavaScript regular expression.
+QString globToRegExp(const QString &glob)
+{
+    QString out = QStringLiteral("^");
+    for (qsizetype i = 0; i < glob.size(); ++i) {
+        const QChar c = glob.at(i);
+        if (c == u'*') {
+            out += QStringLiteral("[\\s\\S]*");
+        } else if (c == u'?') {
+            out += QStringLiteral("[\\s\\S]");
+        } else if (c == u'[') {
+            const qsizetype close = glob.indexOf(u']', i + 2);
+            if (close < 0) {
+                out += QStringLiteral("\\[");
+                continue;
+            }
+            QString set = glob.mid(i + 1, close - i - 1);
+            if (set.startsWith(u'!') || set.startsWith(u'^'))
+                set = QStringLiteral("^") + set.mid(1);
+            set.replace(QStringLiteral("\\"), QStringLiteral("\\\\"));
+            out += u'[' + set + u']';
+            i = close;
+        } else if (QStringLiteral("\\^$.|+(){}]/").contains(c)) {
+            out += u'\\';
+            out += c;
+        } else {
+            out += c;
+        }
+    }
+    out += u'$';
+    return out;
+}
+
+} // namespace
+
+// The C++ side the runtime calls: lazily read event fields and the watchdog's tick.
+class ProjectionHost final : public QObject
+{
+    Q_OBJECT
+public:
+    ScriptWatchdog *watchdog = nullptr;
+    std::vector<const Event *> batch;
+
+    Q_INVOKABLE void tick()
+    {
+        if (watchdog)
+            watchdog->restart();
+    }
+    Q_INVOKABLE QString eventId(int i) const { return valid(i) ? batch[size_t(i)]->id : QString(); }
+    Q_INVOKABLE QString created(int i) const { return valid(i) ? timeutil::formatIsoString(batch[size_t(i)]->timeMs) : QString(); }
+    Q_INVOKABLE QString metadataRaw(int i) const
+    {
+        return valid(i) ? QString::fromUtf8(batch[size_t(i)]->metadata) : QString();
+    }
+    Q_INVOKABLE QString bodyRaw(int i) const
+    {
+        if (!valid(i))
+            return {};
+        const Event &e = *batch[size_t(i)];
+        return QString::fromUtf8(e.dataIsJson ? e.data : Event::rawDataText(e.data));
+    }
+
+private:
+    bool valid(int i) const { return i >= 0 && size_t(i) < batch.size(); }
+};
+
+QString ProjectionError::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Syntax: return QStringLiteral("syntax");
+    case Kind::Definition: return QStringLiteral("definition");
+    case Kind::Runtime: return QStringLiteral("runtime");
+    case Kind::Timeout: return QStringLiteral("timeout");
+    }
+    return {};
+}
+
+QString ProjectionError::toString() const
+{
+    QString where;
+    if (line > 0)
+        where = column > 0 ? QStringLiteral("line %1, column %2").arg(line).arg(column) : QStringLiteral("line %1").arg(line);
+    QString text = kindName(kind) + QStringLiteral(" error");
+    if (kind == Kind::Timeout)
+        text = QStringLiteral("timeout");
+    if (position > 0)
+        text += QStringLiteral(" at position %1").arg(position) + (where.isEmpty() ? QString() : QStringLiteral(" (") + where + u')');
+    else if (!where.isEmpty())
+        text += QStringLiteral(" at ") + where;
+    return text + QStringLiteral(": ") + message;
+}
+
+QString skipReasonText(SkipReason reason)
+{
+    switch (reason) {
+    case SkipReason::None: return {};
+    case SkipReason::NotSelected: return QStringLiteral("not selected");
+    case SkipReason::NonJson: return QStringLiteral("non-JSON");
+    case SkipReason::Unhandled: return QStringLiteral("unhandled");
+    case SkipReason::NoPartition: return QStringLiteral("no partition");
+    }
+    return {};
+}
+
+QString skipReasonKey(SkipReason reason)
+{
+    switch (reason) {
+    case SkipReason::None: return {};
+    case SkipReason::NotSelected: return QStringLiteral("notSelected");
+    case SkipReason::NonJson: return QStringLiteral("nonJson");
+    case SkipReason::Unhandled: return QStringLiteral("unhandled");
+    case SkipReason::NoPartition: return QStringLiteral("noPartition");
+    }
+    return {};
+}
+
+nlohmann::ordered_json EmittedEvent::toJson() const
+{
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    out["stream"] = jsonutil::toStd(stream);
+    out["type"] = jsonutil::toStd(type);
+    out["data"] = data;
+    out["metadata"] = metadata;
+    return out;
+}
+
+bool ProjectionDefinition::handles(const QString &type) const
+{
+    if (handlers.contains(QStringLiteral("$any")))
+        return true;
+    if (type == QStringLiteral("$streamDeleted"))
+        return handlers.contains(QStringLiteral("$deleted"));
+    return handlers.contains(type);
+}
+
+bool ProjectionDefinition::selects(const QString &stream) const
+{
+    switch (source) {
+    case Source::All:
+    case Source::StreamsMatching:
+        return true;
+    case Source::Streams:
+        return streams.contains(stream);
+    case Source::Categories:
+        return categories.contains(Event::categoryOf(stream));
+    }
+    return true;
+}
+
+struct Projection::Private
+{
+    Private(const QString &script, const QString &fileName, int budgetMs)
+        : script(script)
+        , fileName(fileName.isEmpty() ? QStringLiteral("projection.js") : fileName)
+        , budgetMs(std::max(1, budgetMs))
+        // The runtime ticks the watchdog at most every 20 ms between events: allow for it, so
+        // that an event is never interrupted before it used its whole budget.
+        , watchdog(&engine, this->budgetMs + 25)
+    {
+        host.watchdog = &watchdog;
+        engine.setObjectOwnership(&host, QJSEngine::CppOwnership);
+    }
+
+    enum class Outcome { Ok, Threw, Interrupted };
+
+    Outcome evaluate(const QString &code, const QString &file, QJSValue *result, QStringList *trace)
+    {
+        trace->clear();
+        const quint64 first = watchdog.begin();
+        *result = engine.evaluate(code, file, 1, trace);
+        const quint64 last = watchdog.current();
+        watchdog.end();
+        if (engine.isInterrupted()) {
+            engine.setInterrupted(false);
+            for (quint64 seq = first; seq <= last; seq += 2) {
+                if (watchdog.interrupted(seq))
+                    return Outcome::Interrupted;
+            }
+            return evaluate(code, file, result, trace); // a stale interrupt: again
+        }
+        return result->isError() ? Outcome::Threw : Outcome::Ok;
+    }
+
+    QString userUrl() const { return QStringLiteral("file:") + fileName; }
+
+    // Line and column of an error from the evaluate() trace ("function:line:column:file").
+    void locate(ProjectionError &error, const QStringList &trace, const QString &sourceText, const QString &file) const
+    {
+        for (const QString &frame : trace) {
+            const QStringList parts = frame.split(u':');
+            if (parts.size() < 4)
+                continue;
+            const QString frameFile = parts.mid(3).join(u':');
+            if (frameFile != QStringLiteral("file:") + file && frameFile != file)
+                continue;
+            error.line = parts[1].toInt();
+            error.column = std::max(0, parts[2].toInt());
+            break;
+        }
+        if (error.line > 0 && error.column <= 0) {
+            const QStringList lines = sourceText.split(u'\n');
+            if (error.line <= lines.size())
+                error.column = guessColumn(lines[error.line - 1], error.message);
+        }
+    }
+
+    ProjectionError errorOf(Outcome outcome, const QJSValue &value, const QStringList &trace, ProjectionError::Kind kind,
+                            qint64 position)
+    {
+        ProjectionError error;
+        error.position = position;
+        if (outcome == Outcome::Interrupted) {
+            error.kind = ProjectionError::Kind::Timeout;
+            error.message = QStringLiteral("the script ran longer than %1 ms and was interrupted").arg(budgetMs);
+            return error;
+        }
+        error.kind = kind;
+        if (value.errorType() == QJSValue::SyntaxError && kind == ProjectionError::Kind::Definition)
+            error.kind = ProjectionError::Kind::Syntax;
+        if (value.property(QStringLiteral("definition")).toBool())
+            error.kind = ProjectionError::Kind::Definition;
+        if (value.isError()) {
+            error.message = value.toString();
+            if (error.kind == ProjectionError::Kind::Definition && error.message.startsWith(QStringLiteral("Error: ")))
+                error.message = error.message.mid(7);
+            if (error.kind == ProjectionError::Kind::Syntax && error.message.startsWith(QStringLiteral("SyntaxError: ")))
+                error.message = error.message.mid(13);
+        } else {
+            error.message = QStringLiteral("uncaught exception: ") + value.toString();
+        }
+        locate(error, trace, script, fileName);
+        if (error.kind == ProjectionError::Kind::Syntax && error.line == 0)
+            error.line = value.property(QStringLiteral("lineNumber")).toInt();
+        return error;
+    }
+
+    void compile()
+    {
+        QJSValue result;
+        QStringList trace;
+        if (evaluate(QString::fromUtf8(kRuntime), kRuntimeFile, &result, &trace) != Outcome::Ok || !result.isCallable()) {
+            error = ProjectionError{ProjectionError::Kind::Definition, QStringLiteral("internal error: ") + result.toString()};
+            return;
+        }
+        const QJSValue installed = result.call({engine.globalObject(), engine.newQObject(&host)});
+        if (installed.isError()) {
+            error = ProjectionError{ProjectionError::Kind::Definition, QStringLiteral("internal error: ") + installed.toString()};
+            return;
+        }
+        api = engine.globalObject().property(QStringLiteral("__eventlens"));
+
+        Outcome outcome = evaluate(script, fileName, &result, &trace);
+        if (outcome != Outcome::Ok) {
+            error = errorOf(outcome, result, trace, ProjectionError::Kind::Definition, 0);
+            return;
+        }
+        outcome = evaluate(QStringLiteral("__eventlens.finish()"), kDriverFile, &result, &trace);
+        if (outcome != Outcome::Ok) {
+            error = errorOf(outcome, result, trace, ProjectionError::Kind::Definition, 0);
+            return;
+        }
+        const Json d = parseJson(result.toString());
+        const QString source = jsonString(d, "source");
+        definition.source = source == QStringLiteral("streams") ? ProjectionDefinition::Source::Streams
+            : source == QStringLiteral("categories")            ? ProjectionDefinition::Source::Categories
+            : source == QStringLiteral("matching")              ? ProjectionDefinition::Source::StreamsMatching
+                                                                : ProjectionDefinition::Source::All;
+        definition.streams = stringList(d.value("streams", Json()));
+        definition.categories = stringList(d.value("categories", Json()));
+        const QString partitioning = jsonString(d, "partitioning");
+        definition.partitioning = partitioning == QStringLiteral("stream") ? ProjectionDefinition::Partitioning::ByStream
+            : partitioning == QStringLiteral("function")                   ? ProjectionDefinition::Partitioning::ByFunction
+                                                                           : ProjectionDefinition::Partitioning::None;
+        definition.handlers = stringList(d.value("handlers", Json()));
+        definition.biState = d.value("biState", false);
+        definition.transformCount = d.value("transforms", 0);
+        definition.outputState = d.value("outputState", false);
+        definition.options = d.value("options", Json::object());
+        valid = true;
+    }
+
+    // The batch as the runtime reads it: [[position, stream, version, type, data, isJson], ...]
+    static QString batchText(const std::vector<const Event *> &events)
+    {
+        QByteArray out;
+        qsizetype size = 2;
+        for (const Event *e : events)
+            size += e->data.size() + e->stream.size() + e->type.size() + 48;
+        out.reserve(size);
+        out.append('[');
+        bool first = true;
+        for (const Event *event : events) {
+            const Event &e = *event;
+            if (!first)
+                out.append(',');
+            first = false;
+            out.append('[');
+            out.append(QByteArray::number(e.position));
+            out.append(',');
+            jsonutil::appendString(out, QStringView(e.stream));
+            out.append(',');
+            out.append(QByteArray::number(e.version));
+            out.append(',');
+            jsonutil::appendString(out, QStringView(e.type));
+            out.append(',');
+            if (e.dataIsJson && !e.data.isEmpty())
+                out.append(e.data);
+            else
+                out.append("null", 4);
+            out.append(e.dataIsJson ? ",1]" : ",0]");
+        }
+        out.append(']');
+        return QString::fromUtf8(out);
+    }
+
+    Outcome run(std::vector<const Event *> events, const QString &call, QJSValue *result, QStringList *trace)
+    {
+        api.setProperty(QStringLiteral("input"), batchText(events));
+        batchBase += qint64(events.size()) + 1;
+        host.batch = std::move(events);
+        const Outcome outcome = evaluate(call.arg(batchBase), kDriverFile, result, trace);
+        host.batch.clear();
+        api.setProperty(QStringLiteral("input"), QString());
+        return outcome;
+    }
+
+    Outcome runOne(const Event &event, const QString &call, QJSValue *result, QStringList *trace)
+    {
+        return run(std::vector<const Event *>{&event}, call, result, trace);
+    }
+
+    // Whether the runtime could process the event: false only when it would certainly skip it
+    // (not selected, non-JSON, no handler), so that feed() need not send it.
+    bool mayProcess(const Event &e)
+    {
+        if (!e.dataIsJson)
+            return false;
+        switch (definition.source) {
+        case ProjectionDefinition::Source::All:
+        case ProjectionDefinition::Source::StreamsMatching:
+            break;
+        case ProjectionDefinition::Source::Streams:
+            if (!definition.streams.contains(e.stream))
+                return false;
+            break;
+        case ProjectionDefinition::Source::Categories: {
+            const qsizetype dash = e.stream.indexOf(u'-');
+            const QStringView category = dash < 0 ? QStringView(e.stream) : QStringView(e.stream).left(dash);
+            if (!std::any_of(definition.categories.cbegin(), definition.categories.cend(),
+                             [category](const QString &c) { return c == category; }))
+                return false;
+            break;
+        }
+        }
+        auto it = handled.constFind(e.type);
+        if (it == handled.constEnd()) {
+            if (handled.size() > 4096)
+                handled.clear();
+            it = handled.insert(e.type, definition.handles(e.type));
+        }
+        return *it;
+    }
+
+    // A runtime query returning JSON text.
+    Json query(const QString &call)
+    {
+        QJSValue result;
+        QStringList trace;
+        if (!valid || evaluate(call, kDriverFile, &result, &trace) != Outcome::Ok)
+            return Json();
+        return parseJson(result.toString());
+    }
+
+    static QString quoted(const QString &text)
+    {
+        QByteArray out;
+        jsonutil::appendString(out, QStringView(text));
+        return QString::fromUtf8(out);
+    }
+
+    QString script;
+    QString fileName;
+    int budgetMs;
+    QJSEngine engine;       // before the watchdog and the host: destroyed after them
+    ProjectionHost host;
+    ScriptWatchdog watchdog;
+    QJSValue api;
+    qint64 batchBase = 0;
+    bool valid = false;
+    QHash<QString, bool> handled; // event type -> a handler may take it
+    ProjectionDefinition definition;
+    std::optional<ProjectionError> error;
+};
+
+Projection::Projection(const QString &script, const QString &fileName, int timeBudgetMs)
+    : d(std::make_unique<Private>(script, fileName, timeBudgetMs))
+{
+    d->compile();
+}
+
+Projection::~Projection() = default;
+
+std::optional<ProjectionError> Projection::check(const QString &script)
+{
+    Projection projection(script);
+    return projection.error();
+}
+
+QString Projection::script() const { return d->script; }
+QString Projection::fileName() const { return d->fileName; }
+int Projection::timeBudgetMs() const { return d->budgetMs; }
+bool Projection::isValid() const { return d->valid; }
+std::optional<ProjectionError> Projection::error() const { return d->error; }
+const ProjectionDefinition &Projection::definition() const { return d->definition; }
+
+ProjectionStep Projection::step(const Event &event)
+{
+    ProjectionStep step;
+    step.event = event;
+    if (!d->valid) {
+        step.error = d->error;
+        return step;
+    }
+    QJSValue result;
+    QStringList trace;
+    const Private::Outcome outcome = d->runOne(event, QStringLiteral("__eventlens.step(%1)"), &result, &trace);
+    if (outcome != Private::Outcome::Ok) {
+        step.error = d->errorOf(outcome, result, trace, ProjectionError::Kind::Runtime, event.position);
+        QJSValue logs;
+        if (d->evaluate(QStringLiteral("__eventlens.rollback()"), kDriverFile, &logs, &trace) == Private::Outcome::Ok) {
+            for (const Json &log : parseJson(logs.toString()))
+                step.logs.push_back({event.position, jsonString(log, "text")});
+        }
+        step.handler = d->api.property(QStringLiteral("cur")).property(QStringLiteral("handler")).toString();
+        step.partition = d->api.property(QStringLiteral("cur")).property(QStringLiteral("partition")).toString();
+        step.state = state(step.partition);
+        step.stateBefore = step.state;
+        return step;
+    }
+    const Json out = parseJson(result.toString());
+    const int skip = out.value("skip", 0);
+    step.processed = skip == 0;
+    step.skipReason = static_cast<SkipReason>(std::clamp(skip, 0, 4));
+    step.handler = jsonString(out, "handler");
+    step.partition = jsonString(out, "partition");
+    step.partitionCreated = out.value("created", false);
+    step.breakpointHit = out.value("hit", false);
+    auto parsed = [&out](const char *key) {
+        const auto it = out.find(key);
+        if (it == out.end() || !it->is_string())
+            return Json();
+        const std::string &text = it->get_ref<const std::string &>();
+        Json value = Json::parse(text, nullptr, false);
+        return value.is_discarded() ? Json() : value;
+    };
+    step.stateBefore = parsed("before");
+    step.state = parsed("state");
+    step.sharedState = parsed("shared");
+    step.result = parsed("result");
+    for (const Json &e : out.value("emitted", Json::array()))
+        step.emitted.push_back({event.position, jsonString(e, "stream"), jsonString(e, "type"), e.value("data", Json()),
+                                e.value("metadata", Json::object())});
+    for (const Json &log : out.value("logs", Json::array()))
+        step.logs.push_back({event.position, jsonString(log, "text")});
+    return step;
+}
+
+Projection::FeedResult Projection::feed(std::span<const Event> events, bool stopAtBreakpoint)
+{
+    FeedResult out;
+    if (!d->valid) {
+        out.error = d->error;
+        return out;
+    }
+    if (events.empty())
+        return out;
+    // Without breakpoints, events the runtime would skip anyway stay on this side.
+    std::vector<const Event *> batch;
+    std::vector<qsizetype> index; // batch index -> events index
+    batch.reserve(events.size());
+    index.reserve(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+        if (stopAtBreakpoint || d->mayProcess(events[i])) {
+            batch.push_back(&events[i]);
+            index.push_back(qsizetype(i));
+        }
+    }
+    QJSValue result;
+    QStringList trace;
+    Private::Outcome outcome = Private::Outcome::Ok;
+    if (!batch.empty()) {
+        const QString call = stopAtBreakpoint ? QStringLiteral("__eventlens.feed(%1, true)") : QStringLiteral("__eventlens.feed(%1, false)");
+        outcome = d->run(std::move(batch), call, &result, &trace);
+    }
+    if (outcome != Private::Outcome::Ok) {
+        const int at = d->api.property(QStringLiteral("cur")).property(QStringLiteral("index")).toInt();
+        out.consumed = index[size_t(std::clamp<qsizetype>(at, 0, qsizetype(index.size()) - 1))];
+        out.error = d->errorOf(outcome, result, trace, ProjectionError::Kind::Runtime, events[size_t(out.consumed)].position);
+        return out;
+    }
+    const qsizetype fed = index.empty() ? 0 : result.toInt();
+    out.breakpointHit = fed > 0 && d->api.property(QStringLiteral("hit")).toBool();
+    out.consumed = out.breakpointHit ? index[size_t(fed - 1)] + 1 : qsizetype(events.size());
+    const qsizetype skipped = out.consumed - fed;
+    if (skipped > 0) {
+        QJSValue ignored;
+        d->evaluate(QStringLiteral("__eventlens.advance(%1, %2)").arg(skipped).arg(events[size_t(out.consumed - 1)].position),
+                    kDriverFile, &ignored, &trace);
+    }
+    return out;
+}
+
+std::optional<ProjectionError> Projection::setBreakpoints(const std::vector<ProjectionBreakpoint> &breakpoints)
+{
+    if (!d->valid)
+        return d->error;
+    QJSValue types = d->engine.newArray();
+    QJSValue streams = d->engine.newArray();
+    QJSValue conditions = d->engine.newArray();
+    quint32 typeCount = 0;
+    quint32 streamCount = 0;
+    quint32 conditionCount = 0;
+    for (const ProjectionBreakpoint &bp : breakpoints) {
+        if (!bp.enabled || bp.text.trimmed().isEmpty())
+            continue;
+        switch (bp.kind) {
+        case ProjectionBreakpoint::Kind::EventType:
+            types.setProperty(typeCount++, bp.text.trimmed());
+            break;
+        case ProjectionBreakpoint::Kind::StreamPattern:
+            streams.setProperty(streamCount++, globToRegExp(bp.text.trimmed()));
+            break;
+        case ProjectionBreakpoint::Kind::Condition: {
+            QJSValue fn;
+            QStringList trace;
+            const QString code = QStringLiteral("(function (state, shared, event, e, partition) { return (") + bp.text
+                + QStringLiteral("\n); })");
+            const Private::Outcome outcome = d->evaluate(code, kConditionFile, &fn, &trace);
+            if (outcome != Private::Outcome::Ok || !fn.isCallable()) {
+                ProjectionError error;
+                error.kind = outcome == Private::Outcome::Interrupted ? ProjectionError::Kind::Timeout : ProjectionError::Kind::Syntax;
+                error.message = QStringLiteral("in the condition \"") + bp.text + QStringLiteral("\": ") + fn.toString();
+                for (const QString &frame : trace) {
+                    const QStringList parts = frame.split(u':');
+                    if (parts.size() >= 3) {
+                        error.line = parts[1].toInt();
+                        // The condition starts after the wrapper's text on line 1.
+                        error.column = std::max(0, parts[2].toInt() - (error.line == 1 ? 51 : 0));
+                        break;
+                    }
+                }
+                return error;
+            }
+            conditions.setProperty(conditionCount++, fn);
+            break;
+        }
+        }
+    }
+    const QJSValue set = d->api.property(QStringLiteral("setBreakpoints"));
+    const QJSValue result = set.callWithInstance(d->api, {types, streams, conditions});
+    if (result.isError())
+        return ProjectionError{ProjectionError::Kind::Syntax, result.toString()};
+    return std::nullopt;
+}
+
+qint64 Projection::position() const
+{
+    return qint64(d->query(QStringLiteral("__eventlens.run()")).value("position", 0.0));
+}
+
+qint64 Projection::eventCount() const
+{
+    return qint64(d->query(QStringLiteral("__eventlens.run()")).value("events", 0.0));
+}
+
+qint64 Projection::processedCount() const
+{
+    return qint64(d->query(QStringLiteral("__eventlens.run()")).value("processed", 0.0));
+}
+
+QStringList Projection::partitions() const
+{
+    return stringList(d->query(QStringLiteral("__eventlens.partitions()")));
+}
+
+Projection::Json Projection::state(const QString &partition) const
+{
+    return d->query(QStringLiteral("__eventlens.state(%1)").arg(Private::quoted(partition)));
+}
+
+Projection::Json Projection::states() const
+{
+    Json out = d->query(QStringLiteral("__eventlens.states()"));
+    return out.is_object() ? out : Json::object();
+}
+
+Projection::Json Projection::sharedState() const
+{
+    return d->query(QStringLiteral("__eventlens.shared()"));
+}
+
+Projection::Json Projection::result(const QString &partition) const
+{
+    return d->query(QStringLiteral("__eventlens.result(%1)").arg(Private::quoted(partition)));
+}
+
+Projection::Json Projection::results() const
+{
+    Json out = d->query(QStringLiteral("__eventlens.results()"));
+    return out.is_object() ? out : Json::object();
+}
+
+Projection::Json Projection::takeTouched()
+{
+    Json out = d->query(QStringLiteral("__eventlens.touched()"));
+    return out.is_object() ? out : Json::object();
+}
+
+Projection::Json Projection::entry(const QString &partition) const
+{
+    return d->query(QStringLiteral("__eventlens.entry(%1)").arg(Private::quoted(partition)));
+}
+
+std::vector<EmittedEvent> Projection::emitted(qint64 upToPosition) const
+{
+    std::vector<EmittedEvent> out;
+    const Json list = d->query(QStringLiteral("__eventlens.emitted(%1)").arg(double(std::min<qint64>(upToPosition, qint64(1) << 53)), 0, 'f', 0));
+    for (const Json &e : list)
+        out.push_back({qint64(e.value("p", 0.0)), jsonString(e, "stream"), jsonString(e, "type"), e.value("data", Json()),
+                       e.value("metadata", Json::object())});
+    return out;
+}
+
+std::vector<ProjectionLog> Projection::logs(qint64 upToPosition) const
+{
+    std::vector<ProjectionLog> out;
+    const Json list = d->query(QStringLiteral("__eventlens.logs(%1)").arg(double(std::min<qint64>(upToPosition, qint64(1) << 53)), 0, 'f', 0));
+    for (const Json &log : list)
+        out.push_back({qint64(log.value("p", 0.0)), jsonString(log, "text")});
+    return out;
+}
+
+QByteArray Projection::checkpoint() const
+{
+    QJSValue result;
+    QStringList trace;
+    if (!d->valid || d->evaluate(QStringLiteral("__eventlens.checkpoint()"), kDriverFile, &result, &trace) != Private::Outcome::Ok)
+        return {};
+    return result.toString().toUtf8();
+}
+
+void Projection::restore(const QByteArray &checkpoint)
+{
+    if (!d->valid || checkpoint.isEmpty())
+        return;
+    d->api.setProperty(QStringLiteral("input"), QString::fromUtf8(checkpoint));
+    QJSValue result;
+    QStringList trace;
+    d->evaluate(QStringLiteral("__eventlens.restore()"), kDriverFile, &result, &trace);
+}
+
+void Projection::reset()
+{
+    QJSValue result;
+    QStringList trace;
+    if (d->valid)
+        d->evaluate(QStringLiteral("__eventlens.reset()"), kDriverFile, &result, &trace);
+}
+
+Projection::Json Projection::initialState()
+{
+    if (!d->valid)
+        throw StateError(d->error ? d->error->toString() : QStringLiteral("the projection is not valid"));
+    QJSValue result;
+    QStringList trace;
+    const Private::Outcome outcome = d->evaluate(QStringLiteral("__eventlens.initialState()"), kDriverFile, &result, &trace);
+    if (outcome != Private::Outcome::Ok)
+        throw StateError(d->errorOf(outcome, result, trace, ProjectionError::Kind::Runtime, 0).toString());
+    return parseJson(result.toString());
+}
+
+Projection::Json Projection::apply(const Json &state, const Event &event)
+{
+    if (!d->valid)
+        throw StateError(d->error ? d->error->toString() : QStringLiteral("the projection is not valid"));
+    d->api.setProperty(QStringLiteral("applyState"), jsonutil::toQString(state.dump()));
+    d->api.setProperty(QStringLiteral("applyPartition"), event.stream);
+    QJSValue result;
+    QStringList trace;
+    const Private::Outcome outcome = d->runOne(event, QStringLiteral("__eventlens.apply(%1)"), &result, &trace);
+    if (outcome != Private::Outcome::Ok)
+        throw StateError(d->errorOf(outcome, result, trace, ProjectionError::Kind::Runtime, event.position).toString(), event.version);
+    return parseJson(result.toString());
+}
+
+} // namespace eventlens
+
+#include "projection.moc"
