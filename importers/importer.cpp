@@ -8,16 +8,14 @@
 
 #include <QFile>
 #include <QFileInfo>
-#include <QSet>
 
 #include <algorithm>
 #include <memory>
+#include <span>
 
 namespace eventlens {
 
 namespace {
-
-constexpr size_t kMaxGroup = 1000; // events per append call
 
 ExpectedVersion expectedFor(const ImportRecord &record)
 {
@@ -44,10 +42,10 @@ struct Importer::Run
 
     FileImportReport *file = nullptr;
     int fileOrdinal = 0;
-    QSet<QString> streams;
-    QString lastStream; // the last stream added to streams
-    std::vector<ImportRecord> pending;
-    std::vector<NewEvent> events;
+    // The streams of this file, by the preparer's stream number: fileOf[key] is the ordinal + 1
+    // of the last file whose events went to that stream.
+    std::vector<int> fileOf;
+    QStringList fileStreams;
 
     bool failed = false;
     std::optional<ImportIssue> failure;
@@ -72,7 +70,7 @@ struct Importer::Run
         return true;
     }
 
-    ImportIssue storeIssue(const ImportRecord &record, const StoreError &error) const
+    ImportIssue storeIssue(const PreparedEvent &event, const ParsePipeline::RecordInfo &record, const StoreError &error) const
     {
         ImportIssue issue{file->file, record.line, record.index, {}, error.message()};
         if (const auto *conflict = dynamic_cast<const ConcurrencyError *>(&error)) {
@@ -84,17 +82,17 @@ struct Importer::Run
                     issue.reason = actual < 0
                         ? QStringLiteral("version %1 leaves a gap: stream '%2' does not exist yet (expected version %3 first)")
                               .arg(v)
-                              .arg(record.stream)
+                              .arg(event.stream)
                               .arg(0)
                         : QStringLiteral("version %1 leaves a gap: stream '%2' is at version %3")
                               .arg(v)
-                              .arg(record.stream)
+                              .arg(event.stream)
                               .arg(actual);
                 } else {
                     issue.reason = QStringLiteral("version %1 of stream '%2' is already taken by another event "
                                                   "(the stream is at version %3)")
                                        .arg(v)
-                                       .arg(record.stream)
+                                       .arg(event.stream)
                                        .arg(actual);
                 }
             }
@@ -105,83 +103,55 @@ struct Importer::Run
         return issue;
     }
 
-    void account(const ImportRecord &first, qint64 count, const AppendResult &result)
+    // The streams of events [from, to), which are in the store now.
+    void account(const ParsePipeline::Chunk &chunk, size_t from, size_t to, const EventStore::Batch::PreparedResult &result)
     {
         file->imported += result.appended;
-        file->unchanged += count - result.appended;
-        if (first.stream != lastStream) {
-            streams.insert(first.stream);
-            lastStream = first.stream;
-        }
-    }
-
-    // Appends the pending group of one stream; on a store error retries record by record to
-    // name the bad one(s). Returns whether to go on.
-    bool flush()
-    {
-        if (pending.empty())
-            return !failed;
-        const ImportRecord &first = pending.front();
-        events.clear();
-        events.reserve(pending.size());
-        for (const ImportRecord &r : pending)
-            events.push_back(r.event);
-        bool ok = true;
-        try {
-            const AppendResult result = batch->append(first.stream, expectedFor(first), events);
-            account(first, static_cast<qint64>(events.size()), result);
-        } catch (const StoreError &groupError) {
-            if (pending.size() == 1) {
-                ok = badRecord(storeIssue(first, groupError));
-            } else {
-                for (const ImportRecord &r : pending) {
-                    try {
-                        const AppendResult result = batch->append(r.stream, expectedFor(r), {r.event});
-                        account(r, 1, result);
-                    } catch (const StoreError &error) {
-                        if (!badRecord(storeIssue(r, error))) {
-                            ok = false;
-                            break;
-                        }
-                    }
-                }
+        file->unchanged += result.unchanged;
+        const int mark = fileOrdinal + 1;
+        for (size_t i = from; i < to; ++i) {
+            const PreparedEvent &e = chunk.events[i];
+            const auto key = static_cast<size_t>(e.streamKey);
+            if (key >= fileOf.size())
+                fileOf.resize(key + 1, 0);
+            if (fileOf[key] != mark) {
+                fileOf[key] = mark;
+                fileStreams.push_back(e.stream);
             }
         }
-        pending.clear();
-        return ok && !failed;
     }
 
-    bool canJoin(const ImportRecord &record) const
+    // Appends the chunk's events [from, to), one at a time in the store's terms (an explicit
+    // version v is expected version v-1, no version is "any"); a store error is a bad record.
+    // Returns whether to go on.
+    bool appendRecords(const ParsePipeline::Chunk &chunk, size_t from, size_t to)
     {
-        if (pending.empty())
-            return true;
-        const ImportRecord &last = pending.back();
-        if (pending.size() >= kMaxGroup || last.stream != record.stream)
-            return false;
-        if (!record.version)
-            return true;
-        return last.version && *record.version == *last.version + 1;
-    }
-
-    bool onRecord(ImportRecord &&record)
-    {
+        if (from >= to)
+            return !failed;
         if (failed || cancelled())
             return false;
-        ++file->read;
-        if (!record.event.timeMs)
-            record.event.timeMs = importTime;
-        if (!canJoin(record) && !flush())
-            return false;
-        pending.push_back(std::move(record));
-        return true;
+        file->read += static_cast<qint64>(to - from);
+        const std::span<const PreparedEvent> events(chunk.events);
+        while (from < to) {
+            EventStore::Batch::PreparedResult result;
+            try {
+                batch->appendPrepared(events.subspan(from, to - from), result);
+                account(chunk, from, to, result);
+                from = to;
+            } catch (const StoreError &error) {
+                const size_t bad = from + result.done;
+                account(chunk, from, bad, result);
+                if (!badRecord(storeIssue(chunk.events[bad], chunk.records[bad], error)))
+                    return false;
+                from = bad + 1;
+            }
+        }
+        return !failed;
     }
 
     bool onIssue(const ImportIssue &issue, IssueSeverity severity)
     {
         if (failed)
-            return false;
-        // earlier records go first: a store error among them is the first bad record
-        if (!flush())
             return false;
         if (severity == IssueSeverity::File) {
             failed = true;
@@ -195,6 +165,21 @@ struct Importer::Run
             return false;
         }
         return badRecord(issue);
+    }
+
+    // The records and issues of a chunk, in order. Returns whether to go on.
+    bool onChunk(const ParsePipeline::Chunk &chunk)
+    {
+        size_t done = 0;
+        for (const ParsePipeline::IssueItem &item : chunk.issues) {
+            // earlier records go first: a store error among them is the first bad record
+            if (!appendRecords(chunk, done, item.before))
+                return false;
+            done = item.before;
+            if (!onIssue(item.issue, item.severity))
+                return false;
+        }
+        return appendRecords(chunk, done, chunk.events.size());
     }
 };
 
@@ -263,24 +248,31 @@ ImportReport Importer::run(const QStringList &files)
     try {
         EventStore::Batch batch = m_store.beginBatch();
         run.batch = &batch;
+        // Used by one parser thread at a time, for all files (stream numbers and the predicted
+        // hash chain carry over from one file to the next).
+        const std::unique_ptr<EventStore::Preparer> preparer = batch.preparer();
+        const qint64 importTime = run.importTime;
+        const auto convert = [importTime](ImportRecord &&record, PreparedEvent &event) {
+            event.stream = std::move(record.stream);
+            event.expected = expectedFor(record);
+            event.event = std::move(record.event);
+            if (!event.event.timeMs)
+                event.event.timeMs = importTime;
+        };
+        const auto prepare = [&preparer](std::span<PreparedEvent> events) { preparer->prepare(events); };
         qint64 doneBytes = 0;
         bool cancelled = false;
         for (size_t i = 0; i < sources.size() && !run.failed && !cancelled; ++i) {
             Source &source = sources[i];
             run.file = &report.files[i];
             run.fileOrdinal = static_cast<int>(i);
-            run.streams.clear();
-            run.lastStream.clear();
-            // The parser runs on its own thread, one chunk of records ahead of the store.
-            ParsePipeline pipeline(*source.parser, *source.file, run.file->file, m_options.cancel);
-            std::vector<ParsePipeline::Item> chunk;
+            run.fileStreams.clear();
+            // The parser runs on its own thread, some chunks of records ahead of the store.
+            ParsePipeline pipeline(*source.parser, *source.file, run.file->file, m_options.cancel, convert, prepare);
+            ParsePipeline::Chunk chunk;
             bool goOn = true;
             while (goOn && pipeline.next(chunk)) {
-                for (ParsePipeline::Item &item : chunk) {
-                    goOn = item.isIssue ? run.onIssue(item.issue, item.severity) : run.onRecord(std::move(item.record));
-                    if (!goOn)
-                        break;
-                }
+                goOn = run.onChunk(chunk);
                 if (m_options.progress)
                     m_options.progress(doneBytes + pipeline.bytesRead(), totalBytes);
             }
@@ -289,8 +281,7 @@ ImportReport Importer::run(const QStringList &files)
                 cancelled = true;
                 break;
             }
-            run.flush();
-            QStringList streams(run.streams.cbegin(), run.streams.cend());
+            QStringList streams = run.fileStreams;
             streams.sort();
             run.file->streams = streams;
             doneBytes += source.size;

@@ -4,29 +4,38 @@
 
 namespace eventlens {
 
-ParsePipeline::ParsePipeline(EventParser &parser, QIODevice &device, const QString &fileName, const std::atomic_bool *cancel)
+void ParsePipeline::Chunk::clear()
+{
+    events.clear();
+    records.clear();
+    issues.clear();
+}
+
+ParsePipeline::ParsePipeline(EventParser &parser, QIODevice &device, const QString &fileName, const std::atomic_bool *cancel,
+                             ConvertFn convert, PrepareFn prepare)
     : m_parser(parser)
     , m_device(device)
     , m_fileName(fileName)
     , m_cancel(cancel)
+    , m_convert(std::move(convert))
+    , m_prepare(std::move(prepare))
 {
-    m_building.reserve(kChunkRecords);
+    startChunk();
     m_thread = std::thread([this] {
         ParseResult result;
         std::exception_ptr error;
         try {
             const RecordFn onRecord = [this](ImportRecord &&record) {
-                Item item;
-                item.record = std::move(record);
-                produce(std::move(item));
+                m_building.records.push_back(RecordInfo{record.line, record.index, record.version});
+                m_convert(std::move(record), m_building.events.emplace_back());
+                if (m_building.items() >= kChunkRecords)
+                    flush();
                 return !m_stop.load(std::memory_order_relaxed);
             };
             const IssueFn onIssue = [this](const ImportIssue &issue, IssueSeverity severity) {
-                Item item;
-                item.issue = issue;
-                item.severity = severity;
-                item.isIssue = true;
-                produce(std::move(item));
+                m_building.issues.push_back(IssueItem{m_building.events.size(), issue, severity});
+                if (m_building.items() >= kChunkRecords)
+                    flush();
                 return !m_stop.load(std::memory_order_relaxed);
             };
             const ParseProgressFn progress = [this](qint64 bytesRead, qint64) {
@@ -63,35 +72,54 @@ void ParsePipeline::stop()
     m_thread.join();
 }
 
-void ParsePipeline::produce(Item &&item)
+// Parser thread: takes a spent chunk when there is one (its events are destroyed here, not on
+// the importing thread, and its vectors keep their capacity).
+void ParsePipeline::startChunk()
 {
-    m_building.push_back(std::move(item));
-    if (m_building.size() >= kChunkRecords)
-        flush();
+    Chunk chunk;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_spent.empty()) {
+            chunk = std::move(m_spent.back());
+            m_spent.pop_back();
+        }
+    }
+    chunk.clear();
+    m_building = std::move(chunk);
+    m_building.events.reserve(kChunkRecords);
+    m_building.records.reserve(kChunkRecords);
 }
 
 void ParsePipeline::flush()
 {
-    if (m_building.empty())
+    if (m_building.items() == 0)
         return;
-    std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [this] { return m_chunks.size() < kMaxChunks || m_stop.load(); });
-    if (m_stop.load()) {
-        m_building.clear();
-        return;
+    if (m_prepare && !m_building.events.empty())
+        m_prepare(std::span<PreparedEvent>(m_building.events));
+    {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [this] { return m_chunks.size() < kMaxChunks || m_stop.load(); });
+        if (m_stop.load()) {
+            lock.unlock();
+            m_building.clear();
+            return;
+        }
+        m_chunks.push_back(std::move(m_building));
+        m_changed.notify_all();
     }
-    m_chunks.push_back(std::move(m_building));
-    m_building = {};
-    m_building.reserve(kChunkRecords);
-    m_changed.notify_all();
+    startChunk();
 }
 
-bool ParsePipeline::next(std::vector<Item> &chunk)
+bool ParsePipeline::next(Chunk &chunk)
 {
     std::unique_lock lock(m_mutex);
+    if (chunk.items() > 0 && m_spent.size() < 2)
+        m_spent.push_back(std::move(chunk));
     m_changed.wait(lock, [this] { return !m_chunks.empty() || m_done; });
-    if (m_chunks.empty())
+    if (m_chunks.empty()) {
+        chunk = {};
         return false;
+    }
     chunk = std::move(m_chunks.front());
     m_chunks.pop_front();
     m_changed.notify_all();

@@ -30,6 +30,32 @@ void BatchIdIndex::insert(quint64 fingerprint, qint64 position)
     ++m_size;
 }
 
+bool BatchIdIndex::insertIfNew(quint64 fingerprint, qint64 position)
+{
+    if (!m_later.empty())
+        insertPutAside();
+    if ((m_size + 1) * 10 > m_slots.size() * 7)
+        grow();
+    const quint64 key = fingerprint | 1;
+    size_t i = key & m_mask;
+    while (m_slots[i].key != 0) {
+        if (m_slots[i].key == key)
+            return false;
+        i = (i + 1) & m_mask;
+    }
+    m_slots[i] = Slot{key, position};
+    ++m_size;
+    return true;
+}
+
+void BatchIdIndex::insertPutAside()
+{
+    std::vector<Slot> later = std::move(m_later);
+    m_later = {};
+    for (const Slot &slot : later)
+        insert(slot.key, slot.position);
+}
+
 void BatchIdIndex::grow()
 {
     std::vector<Slot> old = std::move(m_slots);
@@ -49,6 +75,7 @@ void BatchIdIndex::grow()
 void BatchIdIndex::clear()
 {
     m_slots = {};
+    m_later = {};
     m_mask = 0;
     m_size = 0;
 }

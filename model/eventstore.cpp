@@ -14,6 +14,8 @@
 #include <QRandomGenerator>
 #include <QUuid>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 #include <unordered_map>
 
@@ -267,6 +269,26 @@ struct EventStore::Private
     qint64 lastPosition = 0;
     QByteArray headHash;
 
+    // Bulk appends of prepared events (Batch::appendPrepared). Preparers are numbered for the
+    // connection's life; the latest one's flag tells it to stop predicting.
+    quint32 preparerSerial = 0;
+    quint32 trustedPreparer = 0; // its PreparedEvent::idFresh holds for the whole batch (0: none)
+    std::shared_ptr<std::atomic_bool> stopPredicting;
+    // The streams and types of the preparer's numbers (a key seen again in a name that is another
+    // copy is looked up by name).
+    struct StreamSlot
+    {
+        QString name;
+        StreamState *state = nullptr;
+    };
+    struct TypeSlot
+    {
+        QString name;
+        const TypeEntry *entry = nullptr;
+    };
+    std::vector<StreamSlot> streamSlots;
+    std::vector<TypeSlot> typeSlots;
+
     SqliteStatement insertEvent;
     SqliteStatement selectStream;
     SqliteStatement insertStream;
@@ -290,7 +312,24 @@ struct EventStore::Private
     StreamState &createStream(const QString &stream);
     const TypeEntry &typeEntry(const QString &type);
     qint64 categoryId(const QString &category);
-    AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
+    // prepared: the one event of events, prepared (Batch::appendPrepared).
+    AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events,
+                        const PreparedEvent *prepared = nullptr);
+    // The common case of appendPrepared: false when the event needs append() (a new stream, a
+    // version mismatch, a possible duplicate id, a failed insert).
+    bool appendPreparedFast(const PreparedEvent &e);
+    bool idTrustedFresh(const PreparedEvent &e) const
+    {
+        return e.idFresh && trustedPreparer != 0 && e.preparer == trustedPreparer;
+    }
+    // Whether the prepared hash is the one of the event at position/version after headHash;
+    // tells the preparer to stop predicting when it predicted something else.
+    bool predictionHolds(const PreparedEvent &e, qint64 position, qint64 version);
+    void forgetSlots()
+    {
+        streamSlots.clear();
+        typeSlots.clear();
+    }
     // Runs a group of queued appends in the open batch and commits once (group commit).
     void runGroup(const std::vector<AppendRequest *> &group);
     std::optional<AppendResult> idempotentResult(const StreamState *state, ExpectedVersion expected,
@@ -491,6 +530,9 @@ void EventStore::Private::beginBatch()
     typeCountDelta.clear();
     lastPosition = 0;
     headHash = hashchain::genesis();
+    trustedPreparer = 0;
+    stopPredicting.reset();
+    forgetSlots();
     SqliteStatement head(*db, "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
     if (head.step()) {
         lastPosition = head.int64(0);
@@ -547,6 +589,8 @@ void EventStore::Private::commitBatch()
     inBatch = false;
     deferredIndexes = false;
     batchIds.clear();
+    forgetSlots();
+    trustedPreparer = 0;
     writeLock.unlock();
     shared->notifyCommit();
 }
@@ -563,6 +607,8 @@ void EventStore::Private::rollbackBatch()
     inBatch = false;
     deferredIndexes = false; // the DROP INDEX statements are rolled back with the rest
     batchIds.clear();
+    forgetSlots();
+    trustedPreparer = 0;
     streams.clear();
     if (writeLock.owns_lock())
         writeLock.unlock();
@@ -703,7 +749,8 @@ std::optional<EventStore::Private::IdHit> EventStore::Private::findId(const Stor
     return hit;
 }
 
-AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events)
+AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events,
+                                        const PreparedEvent *prepared)
 {
     if (stream.isEmpty())
         throw StoreError(QStringLiteral("cannot append: the stream name is empty"));
@@ -753,7 +800,7 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             const qint64 position = lastPosition + 1;
             const qint64 version = state.version + 1;
             const bool givenId = !ne.id.isEmpty();
-            const QByteArray idUtf8 = givenId ? ne.id.toUtf8() : generateEventId();
+            const QByteArray idUtf8 = prepared ? prepared->idUtf8 : givenId ? ne.id.toUtf8() : generateEventId();
             const StoredId id(idUtf8);
             const qint64 timeMs = ne.timeMs.value_or(now);
             if (!timeutil::inRange(timeMs))
@@ -763,10 +810,12 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             const TypeEntry &type = typeEntry(ne.type);
             const qint64 tid = type.id;
             // Without the id index (a deferred batch) a duplicate is found before the insert.
-            if (deferredIndexes && givenId && findId(id))
+            if (deferredIndexes && givenId && !(prepared && idTrustedFresh(*prepared)) && findId(id))
                 throw StoreError(QStringLiteral("cannot append to stream '%1': duplicate event id '%2'").arg(stream, ne.id));
-            QByteArray hash = hashchain::eventHash(headHash, hashchain::Fields{position, state.nameUtf8, version, idUtf8, type.utf8,
-                                                                             timeMs, ne.dataIsJson, ne.data, metadata});
+            QByteArray hash = prepared && predictionHolds(*prepared, position, version)
+                ? QByteArray(prepared->hash.data(), 32)
+                : hashchain::eventHash(headHash, hashchain::Fields{position, state.nameUtf8, version, idUtf8, type.utf8, timeMs,
+                                                                   ne.dataIsJson, ne.data, metadata});
 
             insertEvent.bind(1, position);
             insertEvent.bind(2, state.id);
@@ -787,8 +836,15 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
                 throw StoreError(QStringLiteral("cannot append to stream '%1': duplicate event id '%2'")
                                      .arg(stream, QString::fromUtf8(idUtf8)));
             }
-            if (deferredIndexes && givenId)
-                batchIds.insert(BatchIdIndex::fingerprint(id.bytes()), position);
+            if (deferredIndexes && givenId) {
+                if (prepared && prepared->preparer == trustedPreparer && trustedPreparer != 0) {
+                    batchIds.insertLater(prepared->idFingerprint, position);
+                } else {
+                    // An id the trusted preparer does not know: its idFresh no longer holds.
+                    batchIds.insert(BatchIdIndex::fingerprint(id.bytes()), position);
+                    trustedPreparer = 0;
+                }
+            }
             lastPosition = position;
             headHash = std::move(hash);
             state.version = version;
@@ -820,13 +876,16 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             typeCountDelta[tid] -= 1;
         // Names first inserted by this call are gone with the savepoint.
         if (savepoint && (typeIds.size() != typeCount || categoryIds.size() != categoryCount)) {
+            forgetSlots();
             typeIds.clear();
             categoryIds.clear();
         }
-        if (existedInCache)
+        if (existedInCache) {
             streams.insert_or_assign(stream, savedState);
-        else if (savepoint)
+        } else if (savepoint) {
+            forgetSlots();
             streams.erase(stream);
+        }
         // A duplicate id may be a re-append of events already in the stream.
         if (auto same = idempotentResult(findStream(stream), expected, events))
             return *same;
@@ -844,6 +903,347 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             }
         }
         throw;
+    }
+}
+
+bool EventStore::Private::predictionHolds(const PreparedEvent &e, qint64 position, qint64 version)
+{
+    if (e.position == 0)
+        return false;
+    if (e.position == position && e.version == version && headHash.size() == 32
+        && std::memcmp(headHash.constData(), e.previousHash.data(), 32) == 0)
+        return true;
+    // Every later prediction of this preparer follows from this one.
+    if (e.preparer == preparerSerial && stopPredicting)
+        stopPredicting->store(true, std::memory_order_relaxed);
+    return false;
+}
+
+bool EventStore::Private::appendPreparedFast(const PreparedEvent &e)
+{
+    constexpr int kMaxKey = 1 << 26;
+    if (e.preparer == 0 || e.streamKey < 0 || e.streamKey >= kMaxKey || e.typeKey < 0 || e.typeKey >= kMaxKey
+        || e.idUtf8.isEmpty() || !e.event.timeMs || e.event.type.isEmpty() || e.stream.isEmpty())
+        return false;
+
+    // The stream and the type by the preparer's numbers: no hashing, no string comparison (a
+    // slot only answers for the very copy of the name it was filled with).
+    const auto sk = static_cast<size_t>(e.streamKey);
+    if (sk >= streamSlots.size())
+        streamSlots.resize(sk + 1);
+    StreamSlot &streamSlot = streamSlots[sk];
+    if (!streamSlot.state || streamSlot.name.constData() != e.stream.constData() || streamSlot.name.size() != e.stream.size()) {
+        auto it = streams.find(e.stream);
+        if (it == streams.end())
+            return false; // append() reads or creates it
+        streamSlot = StreamSlot{e.stream, &it->second};
+    }
+    const auto tk = static_cast<size_t>(e.typeKey);
+    if (tk >= typeSlots.size())
+        typeSlots.resize(tk + 1);
+    TypeSlot &typeSlot = typeSlots[tk];
+    if (!typeSlot.entry || typeSlot.name.constData() != e.event.type.constData() || typeSlot.name.size() != e.event.type.size()) {
+        auto it = typeIds.find(e.event.type);
+        if (it == typeIds.end())
+            return false;
+        typeSlot = TypeSlot{e.event.type, &it->second};
+    }
+    StreamState &state = *streamSlot.state;
+    const TypeEntry &type = *typeSlot.entry;
+    if (!e.expected.matches(state.version))
+        return false; // a conflict or an idempotent re-append
+    const qint64 timeMs = *e.event.timeMs;
+    if (!timeutil::inRange(timeMs))
+        return false;
+
+    const qint64 position = lastPosition + 1;
+    const qint64 version = state.version + 1;
+    const QByteArrayView idBytes = e.idIsUuid ? QByteArrayView(e.idUuid.data(), 16) : QByteArrayView(e.idUtf8);
+    if (deferredIndexes && !idTrustedFresh(e) && findId(StoredId(e.idUtf8)))
+        return false; // append() reports the duplicate
+    static const QByteArray emptyObject = QByteArrayLiteral("{}");
+    const QByteArray &metadata = e.event.metadata.isEmpty() ? emptyObject : e.event.metadata;
+    char computed[32];
+    const char *hash = e.hash.data();
+    if (!predictionHolds(e, position, version)) {
+        hashchain::eventHash(headHash, hashchain::Fields{position, state.nameUtf8, version, e.idUtf8, type.utf8, timeMs,
+                                                         e.event.dataIsJson, e.event.data, metadata},
+                             computed);
+        hash = computed;
+    }
+
+    insertEvent.bind(1, position);
+    insertEvent.bind(2, state.id);
+    insertEvent.bind(3, version);
+    insertEvent.bind(4, state.categoryId);
+    insertEvent.bind(5, type.id);
+    if (e.idIsUuid)
+        insertEvent.bindBlobView(6, idBytes);
+    else
+        insertEvent.bindTextView(6, idBytes);
+    insertEvent.bind(7, timeMs);
+    insertEvent.bind(8, e.event.dataIsJson ? 1 : 0);
+    insertEvent.bindBlobView(9, e.event.data);
+    insertEvent.bindBlobView(10, metadata);
+    insertEvent.bindBlobView(11, QByteArrayView(hash, 32));
+    try {
+        insertEvent.run();
+    } catch (const StoreError &) {
+        if (sqlite3_get_autocommit(db->handle())) {
+            // SQLite rolled the whole transaction back (I/O error, disk full): the batch is over.
+            rollbackBatch();
+            throw;
+        }
+        return false; // nothing changed: append() runs it again and reports it
+    }
+    if (deferredIndexes) {
+        if (trustedPreparer != 0 && e.preparer == trustedPreparer) {
+            batchIds.insertLater(e.idFingerprint, position);
+        } else {
+            batchIds.insert(BatchIdIndex::fingerprint(idBytes), position);
+            trustedPreparer = 0;
+        }
+    }
+    lastPosition = position;
+    if (headHash.size() != 32)
+        headHash.resize(32);
+    std::memcpy(headHash.data(), hash, 32);
+    state.version = version;
+    state.lastPosition = position;
+    state.lastTime = timeMs;
+    state.dirty = true;
+    typeCountDelta[type.id] += 1;
+    return true;
+}
+
+void EventStore::Batch::appendPrepared(std::span<const PreparedEvent> events, PreparedResult &result)
+{
+    if (!isActive())
+        throw StoreError(QStringLiteral("the write batch is no longer active"));
+    Private &d = *m_store->d;
+    // The stream slots and states of the events ahead are fetched while this one is written.
+    constexpr size_t kSlotAhead = 8;
+    constexpr size_t kStateAhead = 4;
+    const auto prefetchSlot = [&d](const PreparedEvent &e) {
+        if (e.streamKey >= 0 && static_cast<size_t>(e.streamKey) < d.streamSlots.size())
+            __builtin_prefetch(&d.streamSlots[static_cast<size_t>(e.streamKey)]);
+    };
+    for (size_t n = 0; n < std::min(kSlotAhead, events.size()); ++n)
+        prefetchSlot(events[n]);
+    for (size_t n = 0; n < events.size(); ++n) {
+        const PreparedEvent &e = events[n];
+        if (n + kSlotAhead < events.size())
+            prefetchSlot(events[n + kSlotAhead]);
+        if (n + kStateAhead < events.size()) {
+            const PreparedEvent &ahead = events[n + kStateAhead];
+            if (ahead.streamKey >= 0 && static_cast<size_t>(ahead.streamKey) < d.streamSlots.size()) {
+                if (const auto *state = d.streamSlots[static_cast<size_t>(ahead.streamKey)].state)
+                    __builtin_prefetch(state);
+            }
+        }
+        if (!d.inBatch)
+            throw StoreError(QStringLiteral("the write batch is no longer active"));
+        if (d.appendPreparedFast(e)) {
+            ++result.appended;
+        } else {
+            const AppendResult r = d.append(e.stream, e.expected, std::vector<NewEvent>{e.event}, e.preparer != 0 ? &e : nullptr);
+            if (r.appended > 0)
+                result.appended += r.appended;
+            else
+                ++result.unchanged;
+        }
+        ++result.done;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparing events on another thread
+
+namespace {
+constexpr qint64 kUnknownVersion = -2; // a stream the preparer has not seen in a log that was not empty
+} // namespace
+
+struct EventStore::Preparer::State
+{
+    quint32 serial = 0;
+    std::shared_ptr<std::atomic_bool> stop;
+    bool predicting = true;
+    qint64 position = 0;
+    std::array<char, 32> head{};
+    qint64 initialVersion = -1;
+
+    // Stream names: an open-addressing table of (hash, name, number), at most half full.
+    struct NameSlot
+    {
+        size_t hash = 0;
+        const QChar *data = nullptr; // of streamNames[key], which keeps it alive
+        qsizetype size = 0;
+        int key = -1;
+    };
+    std::vector<NameSlot> streamTable;
+    std::vector<QString> streamNames;
+    std::vector<QByteArray> streamUtf8;
+    std::vector<qint64> versions;
+    QHash<QString, int> typeKeys;
+    std::vector<QString> typeNames;
+    std::vector<QByteArray> typeUtf8;
+    // The type's text as parsers share it (one copy per type): its data pointer -> number.
+    std::vector<std::pair<const QChar *, int>> typeByData;
+    BatchIdIndex ids; // fingerprints seen
+
+    // Per call of prepare(): each event's stream hash.
+    std::vector<size_t> hashes;
+
+    size_t tableMask() const { return streamTable.size() - 1; }
+    void growStreamTable()
+    {
+        std::vector<NameSlot> old = std::move(streamTable);
+        streamTable.assign(old.empty() ? 4096 : old.size() * 2, NameSlot{});
+        for (const NameSlot &slot : old) {
+            if (slot.key < 0)
+                continue;
+            size_t i = slot.hash & tableMask();
+            while (streamTable[i].key >= 0)
+                i = (i + 1) & tableMask();
+            streamTable[i] = slot;
+        }
+    }
+    int streamKey(PreparedEvent &e, size_t hash)
+    {
+        for (size_t i = hash & tableMask();; i = (i + 1) & tableMask()) {
+            NameSlot &slot = streamTable[i];
+            if (slot.key < 0) {
+                const int key = static_cast<int>(streamNames.size());
+                streamNames.push_back(e.stream);
+                streamUtf8.push_back(e.stream.toUtf8());
+                versions.push_back(initialVersion);
+                slot = NameSlot{hash, streamNames.back().constData(), e.stream.size(), key};
+                if (streamNames.size() * 2 > streamTable.size())
+                    growStreamTable();
+                return key;
+            }
+            if (slot.hash == hash && slot.size == e.stream.size()
+                && std::memcmp(slot.data, e.stream.constData(), static_cast<size_t>(slot.size) * sizeof(QChar)) == 0) {
+                e.stream = streamNames[static_cast<size_t>(slot.key)];
+                return slot.key;
+            }
+        }
+    }
+    int typeKey(PreparedEvent &e)
+    {
+        const QChar *data = e.event.type.constData();
+        for (const auto &[p, key] : typeByData) {
+            if (p == data && typeNames[static_cast<size_t>(key)].size() == e.event.type.size())
+                return key;
+        }
+        int key;
+        auto it = typeKeys.constFind(e.event.type);
+        if (it == typeKeys.constEnd()) {
+            key = static_cast<int>(typeNames.size());
+            typeKeys.insert(e.event.type, key);
+            typeNames.push_back(e.event.type);
+            typeUtf8.push_back(e.event.type.toUtf8());
+        } else {
+            key = *it;
+            e.event.type = typeNames[static_cast<size_t>(key)];
+        }
+        // Remembered by address only while typeNames holds that very copy (so the address cannot
+        // be reused by another text), and for a few copies.
+        if (typeNames[static_cast<size_t>(key)].constData() == data && typeByData.size() < 64)
+            typeByData.emplace_back(data, key);
+        return key;
+    }
+};
+
+EventStore::Preparer::Preparer(std::unique_ptr<State> state)
+    : m(std::move(state))
+{
+}
+
+EventStore::Preparer::~Preparer() = default;
+
+std::unique_ptr<EventStore::Preparer> EventStore::Batch::preparer()
+{
+    if (!isActive())
+        throw StoreError(QStringLiteral("the write batch is no longer active"));
+    Private &d = *m_store->d;
+    auto state = std::make_unique<Preparer::State>();
+    state->serial = ++d.preparerSerial;
+    state->stop = std::make_shared<std::atomic_bool>(false);
+    d.stopPredicting = state->stop;
+    // Its idFresh holds for the batch while the batch has no id that the preparer did not see.
+    d.trustedPreparer = d.deferredIndexes && d.batchIds.size() == 0 ? state->serial : 0;
+    state->position = d.lastPosition;
+    if (d.headHash.size() == 32)
+        std::memcpy(state->head.data(), d.headHash.constData(), 32);
+    else
+        state->predicting = false;
+    state->initialVersion = d.lastPosition == 0 ? -1 : kUnknownVersion;
+    return std::unique_ptr<Preparer>(new Preparer(std::move(state)));
+}
+
+void EventStore::Preparer::prepare(std::span<PreparedEvent> events)
+{
+    State &s = *m;
+    if (s.streamTable.empty())
+        s.growStreamTable();
+    // 1. What needs no table: the id in UTF-8 and its fingerprint, the stream's hash; the CPU
+    //    is asked for the table slots meanwhile.
+    s.hashes.resize(events.size());
+    for (size_t n = 0; n < events.size(); ++n) {
+        PreparedEvent &e = events[n];
+        e.preparer = s.serial;
+        if (e.event.id.isEmpty()) {
+            e.idUtf8 = generateEventId();
+            e.event.id = QString::fromLatin1(e.idUtf8);
+        } else {
+            e.idUtf8 = e.event.id.toUtf8();
+        }
+        e.idIsUuid = uuidToBytes(e.idUtf8, e.idUuid.data());
+        e.idFingerprint = BatchIdIndex::fingerprint(e.idIsUuid ? QByteArrayView(e.idUuid.data(), 16) : QByteArrayView(e.idUtf8));
+        s.ids.prefetch(e.idFingerprint);
+        const size_t hash = qHash(e.stream);
+        s.hashes[n] = hash;
+        __builtin_prefetch(&s.streamTable[hash & s.tableMask()]);
+        if (e.event.metadata.isEmpty())
+            e.event.metadata = QByteArrayLiteral("{}");
+        if (!e.event.timeMs)
+            e.event.timeMs = timeutil::nowMs();
+    }
+    // 2. Names to numbers, ids seen before, and the predicted position, version and hash.
+    for (size_t n = 0; n < events.size(); ++n) {
+        PreparedEvent &e = events[n];
+        e.streamKey = s.streamKey(e, s.hashes[n]);
+        e.typeKey = s.typeKey(e);
+        e.idFresh = s.ids.insertIfNew(e.idFingerprint, 0);
+
+        e.position = 0;
+        e.version = -1;
+        if (s.predicting && s.stop->load(std::memory_order_relaxed))
+            s.predicting = false;
+        if (!s.predicting)
+            continue;
+        qint64 &current = s.versions[static_cast<size_t>(e.streamKey)];
+        if (current == kUnknownVersion) {
+            if (e.expected.kind() == ExpectedVersion::Kind::Exact || e.expected.kind() == ExpectedVersion::Kind::NoStream) {
+                current = e.expected.version();
+            } else {
+                s.predicting = false;
+                continue;
+            }
+        }
+        // An event the store refuses or finds already present is not appended: no prediction.
+        if (!e.expected.matches(current) || e.stream.isEmpty() || e.event.type.isEmpty() || !timeutil::inRange(*e.event.timeMs))
+            continue;
+        e.position = ++s.position;
+        e.version = ++current;
+        e.previousHash = s.head;
+        hashchain::eventHash(QByteArrayView(s.head.data(), 32),
+                             hashchain::Fields{e.position, s.streamUtf8[static_cast<size_t>(e.streamKey)], e.version, e.idUtf8,
+                                               s.typeUtf8[static_cast<size_t>(e.typeKey)], *e.event.timeMs, e.event.dataIsJson,
+                                               e.event.data, e.event.metadata},
+                             e.hash.data());
+        s.head = e.hash;
     }
 }
 

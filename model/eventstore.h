@@ -10,9 +10,11 @@
 #include <QMap>
 #include <QString>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace eventlens {
@@ -62,6 +64,33 @@ struct VerifyResult
     QString message;                  // what failed, when not ok
 };
 
+// One event for EventStore::Batch::appendPrepared(): the append of one event to a stream with an
+// expected version, made ready off the writing thread by an EventStore::Preparer (the parser
+// thread of an import). Fill in stream, expected and event, then call Preparer::prepare(); do not
+// change the event afterwards.
+struct PreparedEvent
+{
+    QString stream;
+    ExpectedVersion expected = ExpectedVersion::any();
+    NewEvent event;
+
+    // Set by Preparer::prepare(). The batch uses them only where it can check them.
+    quint32 preparer = 0;          // the preparer (0: not prepared)
+    int streamKey = -1;            // the preparer's number for the stream; stream is its shared copy
+    int typeKey = -1;              // likewise for event.type
+    QByteArray idUtf8;             // event.id in UTF-8 (a UUID generated when it was empty)
+    quint64 idFingerprint = 0;
+    bool idFresh = false;          // no event prepared before by this preparer had this fingerprint
+    bool idIsUuid = false;         // canonical UUID text, stored as the 16 bytes of idUuid
+    std::array<char, 16> idUuid{};
+    // Where the event lands when every event prepared before it is appended as prepared
+    // (position 0: no prediction), and its hash, chained to previousHash.
+    qint64 position = 0;
+    qint64 version = -1;
+    std::array<char, 32> previousHash{};
+    std::array<char, 32> hash{};
+};
+
 // Progress callback used by long operations: return false to cancel.
 using ProgressFn = std::function<bool(qint64 done, qint64 total)>;
 
@@ -94,6 +123,8 @@ public:
     QString path() const;
     bool isReadOnly() const;
 
+    class Preparer;
+
     // A write transaction: several appends committed together (imports, demo data).
     // Destroying an uncommitted batch rolls it back; a failed append inside a batch
     // throws and leaves the batch as it was before that call.
@@ -106,6 +137,20 @@ public:
         AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
         // The current version of a stream inside this batch (-1 when missing).
         qint64 streamVersion(const QString &stream);
+
+        // A preparer for appendPrepared(), to be used on another thread (see Preparer).
+        std::unique_ptr<Preparer> preparer();
+        struct PreparedResult
+        {
+            size_t done = 0;        // events appended or found already present
+            qint64 appended = 0;
+            qint64 unchanged = 0;   // idempotent re-appends
+        };
+        // Appends the events in order, each exactly as append(e.stream, e.expected, {e.event})
+        // would, and counts them in result; the work done ahead by the preparer only saves time.
+        // Stops at the first event that fails and throws its error, as append() would: the
+        // events before it (result.done of them) stay appended, nothing of it is.
+        void appendPrepared(std::span<const PreparedEvent> events, PreparedResult &result);
         void commit();
         void rollback();
         bool isActive() const;
@@ -116,6 +161,34 @@ public:
         EventStore *m_store;
     };
     Batch beginBatch();
+
+    // Prepares the events of a bulk append (an import) for Batch::appendPrepared() on another
+    // thread than the batch's, in the order they will be appended; one thread at a time uses it.
+    // It gives stream and type names a number and one shared copy, converts the id to UTF-8
+    // (generating a time-ordered UUID when it is empty, as the store would), sets an empty
+    // metadata to {} and an empty time to now, and notes whether it saw the id before. While it
+    // can tell where each event will land, it also computes the event's hash: on the
+    // assumption that every event it prepared before is appended as prepared. The batch checks
+    // that assumption for each event (position, version, previous hash) and computes the hash
+    // itself when it does not hold; after the first miss the preparer stops predicting.
+    class Preparer
+    {
+    public:
+        ~Preparer();
+        Preparer(const Preparer &) = delete;
+        Preparer &operator=(const Preparer &) = delete;
+        // Events in the order they will be appended; several at a time is faster (the lookups of
+        // one overlap with the work on the others).
+        void prepare(std::span<PreparedEvent> events);
+        void prepare(PreparedEvent &event) { prepare(std::span<PreparedEvent>(&event, 1)); }
+
+        struct State;
+
+    private:
+        friend class EventStore;
+        explicit Preparer(std::unique_ptr<State> state);
+        std::unique_ptr<State> m;
+    };
 
     // Appends atomically and durably. Throws ConcurrencyError on an expected-version mismatch
     // and StoreError on any other failure; nothing is appended then. Appends made at the same

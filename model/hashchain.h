@@ -26,6 +26,9 @@ struct Fields
     QByteArrayView metadata;
 };
 QByteArray eventHash(const QByteArray &previousHash, const Fields &fields);
+// The same, written to out (32 bytes) without allocating; previousHash is 32 bytes, or empty for
+// the first event.
+void eventHash(QByteArrayView previousHash, const Fields &fields, char *out);
 
 QByteArray genesis();
 
