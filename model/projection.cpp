@@ -520,7 +520,7 @@ struct Projection::Private
         numbers.append('[');
         QByteArray newStreams;
         QByteArray newTypes;
-        QJSValue datas = engine.newArray(quint32(events.size()));
+        QJSValue datas = engine.newArray(); // without a length: V4 would make it sparse
         quint32 i = 0;
         for (const Event *e : events) {
             if (i > 0)
@@ -765,8 +765,8 @@ std::optional<ProjectionError> Projection::setBreakpoints(const std::vector<Proj
         case ProjectionBreakpoint::Kind::Condition: {
             QJSValue fn;
             QStringList trace;
-            const QString code = QStringLiteral("(function (state, shared, event, e, partition) { return (") + bp.text
-                + QStringLiteral("\n); })");
+            const QString prefix = QStringLiteral("(function (state, shared, event, e, partition) { return (");
+            const QString code = prefix + bp.text + QStringLiteral("\n); })");
             const Private::Outcome outcome = d->evaluate(code, kConditionFile, &fn, &trace);
             if (outcome != Private::Outcome::Ok || !fn.isCallable()) {
                 ProjectionError error;
@@ -777,9 +777,17 @@ std::optional<ProjectionError> Projection::setBreakpoints(const std::vector<Proj
                     if (parts.size() >= 3) {
                         error.line = parts[1].toInt();
                         // The condition starts after the wrapper's text on line 1.
-                        error.column = std::max(0, parts[2].toInt() - (error.line == 1 ? 51 : 0));
+                        error.column = std::max(0, parts[2].toInt() - (error.line == 1 ? int(prefix.size()) : 0));
                         break;
                     }
+                }
+                const QStringList lines = bp.text.split(u'\n');
+                if (error.line > lines.size()) {
+                    // Noticed only in the wrapper's closing line: the condition ended too early.
+                    error.line = int(lines.size());
+                    error.column = int(lines.constLast().size()) + 1;
+                } else if (error.line >= 1 && error.column > lines[error.line - 1].size() + 1) {
+                    error.column = int(lines[error.line - 1].size()) + 1;
                 }
                 return error;
             }
@@ -846,6 +854,21 @@ Projection::Json Projection::takeTouched()
 {
     Json out = d->query(QStringLiteral("__eventlens.touched()"));
     return out.is_object() ? out : Json::object();
+}
+
+void Projection::setRecordingDigests(bool on)
+{
+    QJSValue result;
+    QStringList trace;
+    if (d->valid)
+        d->evaluate(on ? QStringLiteral("__eventlens.recordDigests(true)") : QStringLiteral("__eventlens.recordDigests(false)"),
+                    kDriverFile, &result, &trace);
+}
+
+Projection::Json Projection::takeDigests()
+{
+    Json out = d->query(QStringLiteral("__eventlens.takeDigests()"));
+    return out.is_array() ? out : Json::array();
 }
 
 Projection::Json Projection::entry(const QString &partition) const

@@ -130,6 +130,11 @@ public:
     Json takeTouched();
     // {state, result} of one partition as [state, result]; null when it does not exist.
     Json entry(const QString &partition) const;
+    // For comparing two runs event by event: while on, each processed event records its
+    // position, partition, [state, result] and shared state as JSON texts; takeDigests() returns
+    // them as a flat array [position, partition, text, sharedText, ...] and starts anew.
+    void setRecordingDigests(bool on);
+    Json takeDigests();
     std::vector<EmittedEvent> emitted(qint64 upToPosition = End) const;
     std::vector<ProjectionLog> logs(qint64 upToPosition = End) const;
 

@@ -7,7 +7,10 @@
 #include "projectionreplay.h"
 
 #include <algorithm>
+#include <QHash>
+
 #include <set>
+#include <utility>
 
 namespace eventlens {
 
@@ -50,32 +53,6 @@ Json member(const Json &object, const std::string &key)
     return it == object.end() ? Json() : *it;
 }
 
-// Whether the two runs agree on the partitions touched (states and results) and the shared state.
-bool agree(Projection &a, Projection &b, const Json &touchedA, const Json &touchedB, QString *partition)
-{
-    std::vector<std::string> keys;
-    for (auto it = touchedA.begin(); it != touchedA.end(); ++it)
-        keys.push_back(it.key());
-    for (auto it = touchedB.begin(); it != touchedB.end(); ++it) {
-        if (!touchedA.contains(it.key()))
-            keys.push_back(it.key());
-    }
-    for (const std::string &key : keys) {
-        const QString name = jsonutil::toQString(key);
-        const Json entryA = touchedA.contains(key) ? touchedA[key] : a.entry(name);
-        const Json entryB = touchedB.contains(key) ? touchedB[key] : b.entry(name);
-        if (!JsonPatch::equal(entryA, entryB)) {
-            *partition = name;
-            return false;
-        }
-    }
-    if (!JsonPatch::equal(a.sharedState(), b.sharedState())) {
-        partition->clear();
-        return false;
-    }
-    return true;
-}
-
 } // namespace
 
 Json projectionStateDiff(const Json &statesA, const Json &statesB)
@@ -107,65 +84,93 @@ ProjectionComparison compareProjections(const EventStore &store, const QString &
         out.equal = false;
         return out;
     }
+    // Both runs record, per processed event, the partition's [state, result] and the shared
+    // state; the texts are compared event by event in position order, so a difference that
+    // later disappears is still found where it began.
+    a.setRecordingDigests(true);
+    b.setRecordingDigests(true);
+    QHash<QString, std::string> currentA;
+    QHash<QString, std::string> currentB;
+    std::string sharedA = "null";
+    std::string sharedB = "null";
+    auto same = [](const std::string *x, const std::string *y) {
+        if (!x || !y)
+            return x == y;
+        if (*x == *y)
+            return true;
+        const Json left = Json::parse(*x, nullptr, false);
+        const Json right = Json::parse(*y, nullptr, false);
+        return JsonPatch::equal(left, right);
+    };
     qint64 nextProgress = kProgressEvery;
-    qint64 previousPosition = 0;
     forEachChunk(store, options, [&](std::vector<Event> &chunk) {
-        if (out.firstDivergentPosition != 0) {
-            // Diverged already: run both to the end for the final differences.
-            const Projection::FeedResult fedA = a.feed(chunk);
-            const Projection::FeedResult fedB = b.feed(chunk);
-            out.errorA = fedA.error;
-            out.errorB = fedB.error;
-            return !fedA.error && !fedB.error;
-        }
-        const QByteArray savedA = a.checkpoint();
-        const QByteArray savedB = b.checkpoint();
         const Projection::FeedResult fedA = a.feed(chunk);
         const Projection::FeedResult fedB = b.feed(chunk);
-        QString partition;
-        if (!fedA.error && !fedB.error && agree(a, b, a.takeTouched(), b.takeTouched(), &partition)) {
-            previousPosition = chunk.back().position;
-            if (options.progress && previousPosition >= nextProgress) {
-                options.progress(previousPosition);
-                nextProgress = previousPosition + kProgressEvery;
+        const qint64 errorAt = std::min(fedA.error ? fedA.error->position : Projection::End,
+                                        fedB.error ? fedB.error->position : Projection::End);
+        if (out.firstDivergentPosition == 0) {
+            const Json digestsA = a.takeDigests();
+            const Json digestsB = b.takeDigests();
+            size_t i = 0;
+            size_t j = 0;
+            while ((i < digestsA.size() || j < digestsB.size()) && out.firstDivergentPosition == 0) {
+                const qint64 at = std::min(i < digestsA.size() ? digestsA[i].get<qint64>() : Projection::End,
+                                           j < digestsB.size() ? digestsB[j].get<qint64>() : Projection::End);
+                if (at >= errorAt)
+                    break;
+                QStringList changed;
+                auto take = [&changed, at](const Json &digests, size_t &k, QHash<QString, std::string> &current, std::string &shared) {
+                    while (k + 3 < digests.size() && digests[k].get<qint64>() == at) {
+                        const QString partition = jsonutil::toQString(digests[k + 1].get<std::string>());
+                        current.insert(partition, digests[k + 2].get<std::string>());
+                        shared = digests[k + 3].get<std::string>();
+                        changed.append(partition);
+                        k += 4;
+                    }
+                };
+                take(digestsA, i, currentA, sharedA);
+                take(digestsB, j, currentB, sharedB);
+                for (const QString &partition : std::as_const(changed)) {
+                    const auto inA = currentA.constFind(partition);
+                    const auto inB = currentB.constFind(partition);
+                    if (!same(inA == currentA.constEnd() ? nullptr : &*inA, inB == currentB.constEnd() ? nullptr : &*inB)) {
+                        out.firstDivergentPosition = at;
+                        out.firstDivergentPartition = partition;
+                        break;
+                    }
+                }
+                if (out.firstDivergentPosition == 0 && !same(&sharedA, &sharedB))
+                    out.firstDivergentPosition = at;
             }
-            return true;
-        }
-        // Somewhere in this chunk: step both event by event from the chunk's start.
-        a.restore(savedA);
-        b.restore(savedB);
-        for (size_t i = 0; i < chunk.size(); ++i) {
-            const Event &event = chunk[i];
-            const ProjectionStep stepA = a.step(event);
-            const ProjectionStep stepB = b.step(event);
-            if (stepA.error || stepB.error) {
-                out.errorA = stepA.error;
-                out.errorB = stepB.error;
+            if (out.firstDivergentPosition != 0) {
+                const auto event = std::lower_bound(chunk.begin(), chunk.end(), out.firstDivergentPosition,
+                                                    [](const Event &e, qint64 position) { return e.position < position; });
+                if (event != chunk.end())
+                    out.firstDivergentEvent = *event;
                 out.equal = false;
-                out.firstDivergentPosition = event.position;
-                out.firstDivergentEvent = event;
-                return false;
-            }
-            Json touchedA = Json::object();
-            Json touchedB = Json::object();
-            if (stepA.processed)
-                touchedA[jsonutil::toStd(stepA.partition)] = a.entry(stepA.partition);
-            if (stepB.processed)
-                touchedB[jsonutil::toStd(stepB.partition)] = b.entry(stepB.partition);
-            if (!agree(a, b, touchedA, touchedB, &partition)) {
-                out.equal = false;
-                out.firstDivergentPosition = event.position;
-                out.firstDivergentPartition = partition;
-                out.firstDivergentEvent = event;
-                const std::span<const Event> rest(chunk.data() + i + 1, chunk.size() - i - 1);
-                out.errorA = a.feed(rest).error;
-                out.errorB = b.feed(rest).error;
-                break;
+                a.setRecordingDigests(false);
+                b.setRecordingDigests(false);
             }
         }
-        a.takeTouched();
-        b.takeTouched();
-        return !out.errorA && !out.errorB;
+        if (fedA.error || fedB.error) {
+            out.errorA = fedA.error;
+            out.errorB = fedB.error;
+            out.equal = false;
+            if (out.firstDivergentPosition == 0) {
+                out.firstDivergentPosition = errorAt;
+                const auto event = std::lower_bound(chunk.begin(), chunk.end(), errorAt,
+                                                    [](const Event &e, qint64 position) { return e.position < position; });
+                if (event != chunk.end())
+                    out.firstDivergentEvent = *event;
+            }
+            return false;
+        }
+        const qint64 reached = chunk.back().position;
+        if (options.progress && reached >= nextProgress) {
+            options.progress(reached);
+            nextProgress = reached + kProgressEvery;
+        }
+        return true;
     });
     out.cancelled = cancelled(options);
     if (out.errorA || out.errorB)
