@@ -3,6 +3,7 @@
 #include "timeutil.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QStringDecoder>
 
@@ -353,6 +354,94 @@ std::unique_ptr<EventStore> openOrCreateStore(const QString &path)
     return EventStore::open(path, EventStore::OpenMode::ReadWrite);
 }
 
+// ---- projections -------------------------------------------------------------------------
+
+QCommandLineOption sourceStoreOption()
+{
+    return QCommandLineOption(QStringLiteral("store"), QStringLiteral("Read the events of this store (opened read-only, never written)."),
+                              QStringLiteral("STORE"));
+}
+
+QCommandLineOption sourceInputOption()
+{
+    return QCommandLineOption(QStringLiteral("input"),
+                              QStringLiteral("Read the events of this file instead (any format import reads, detected; repeat for "
+                                             "several files, read in order). Positions are 1, 2, ... in file order."),
+                              QStringLiteral("FILE"));
+}
+
+void checkEventSource(const CommandLine &cl, const QCommandLineOption &store, const QCommandLineOption &input)
+{
+    const bool hasStore = cl.isSet(store);
+    const bool hasInput = cl.isSet(input);
+    if (hasStore && hasInput)
+        throw UsageError(QStringLiteral("give either %1 or %2, not both").arg(optionName(store), optionName(input)));
+    if (!hasStore && !hasInput)
+        throw UsageError(QStringLiteral("missing the events: give %1 STORE or %2 FILE").arg(optionName(store), optionName(input)));
+    if (hasStore && cl.value(store).isEmpty())
+        throw UsageError(QStringLiteral("%1 must not be empty").arg(optionName(store)));
+    if (hasStore && cl.values(store).size() > 1)
+        throw UsageError(QStringLiteral("%1 given more than once").arg(optionName(store)));
+    if (hasInput && cl.values(input).contains(QString()))
+        throw UsageError(QStringLiteral("%1 must not be empty").arg(optionName(input)));
+}
+
+EventSource openEventSource(const CommandLine &cl, const QCommandLineOption &store, const QCommandLineOption &input)
+{
+    checkEventSource(cl, store, input);
+    EventSource source;
+    if (cl.isSet(store)) {
+        source.opened = openExistingStore(cl.value(store), EventStore::OpenMode::ReadOnly);
+        return source;
+    }
+    const QStringList files = cl.values(input);
+    for (const QString &file : files) {
+        const QFileInfo fi(file);
+        if (!fi.exists())
+            throw CommandError(QStringLiteral("file not found: %1").arg(file));
+        if (fi.isDir())
+            throw CommandError(QStringLiteral("%1 is a folder, not an event file").arg(file));
+    }
+    QString error;
+    source.temporary = TemporaryStore::create(files, ImportOptions{}, &error);
+    if (!source.temporary)
+        throw CommandError(QStringLiteral("cannot read the events: %1").arg(error));
+    return source;
+}
+
+QString readScript(const QString &path)
+{
+    const QFileInfo fi(path);
+    if (!fi.exists())
+        throw CommandError(QStringLiteral("script not found: %1").arg(path));
+    if (fi.isDir())
+        throw CommandError(QStringLiteral("%1 is a folder, not a script").arg(path));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw CommandError(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    const QString text = decoder(file.readAll());
+    if (decoder.hasError())
+        throw CommandError(QStringLiteral("%1 is not UTF-8 text").arg(path));
+    return text;
+}
+
+nlohmann::ordered_json eventJson(const Event &event)
+{
+    const QByteArray line = event.toJsonLine();
+    return nlohmann::ordered_json::parse(line.constData(), line.constData() + line.size());
+}
+
+QString eventLabel(const Event &event)
+{
+    return QStringLiteral("%1@%2 %3").arg(event.stream, QString::number(event.version), event.type);
+}
+
+QString jsonText(const nlohmann::ordered_json &value, int indent)
+{
+    return QString::fromStdString(value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
 // ---- commands ----------------------------------------------------------------------------
 
 const std::vector<Command> &commands()
@@ -365,6 +454,9 @@ const std::vector<Command> &commands()
         {"streams", "List the streams of a store.", &runStreams},
         {"events", "Read events of the log, filtered, forward or backward.", &runEvents},
         {"verify", "Check the hash chain of a store.", &runVerify},
+        {"project", "Run a KurrentDB-style JavaScript projection over a store or an event file.", &runProject},
+        {"diff-projection", "Run two versions of a projection and compare their states per partition.", &runDiffProjection},
+        {"bisect", "Find the first event after which a condition on a projection's state holds.", &runBisect},
     };
     return list;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "eventstore.h"
+#include "temporarystore.h"
 
 #include <QByteArray>
 #include <QCommandLineOption>
@@ -8,6 +9,8 @@
 #include <QElapsedTimer>
 #include <QString>
 #include <QStringList>
+
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <optional>
@@ -25,6 +28,8 @@ enum ExitCode : int {
     ExitFailure = 1,   // any failure: missing store, bad file, store error, verify mismatch
     ExitUsage = 2,     // bad command line: unknown command/option, missing or invalid argument
     ExitConflict = 3,  // append: optimistic concurrency conflict
+    ExitError = 4,     // diff-projection, bisect: a failure (script error, missing file...), where 1
+                       // is an answer (different, the condition never holds)
 };
 
 // A bad command line (exit 2). The message says what is wrong.
@@ -133,6 +138,7 @@ public:
     QStringList requirePositional(qsizetype count, const QString &what) const;
     bool isSet(const QCommandLineOption &option) const { return m_parser.isSet(option); }
     QString value(const QCommandLineOption &option) const { return m_parser.value(option); }
+    QStringList values(const QCommandLineOption &option) const { return m_parser.values(option); }
     // The value of an option that must be given and non-empty.
     QString required(const QCommandLineOption &option) const;
     std::optional<qint64> integer(const QCommandLineOption &option, qint64 min, qint64 max) const;
@@ -161,6 +167,31 @@ void checkStoreFolder(const QString &path);
 // Opens a store for writing, creating it when missing (checkStoreFolder first).
 std::unique_ptr<EventStore> openOrCreateStore(const QString &path);
 
+// ---- projections (project, diff-projection, bisect) ---------------------------------------
+
+// The events a projection command reads: --store STORE (opened read-only, never written) or
+// --input FILE (repeatable; imported into a temporary store that is deleted on exit).
+struct EventSource
+{
+    std::unique_ptr<EventStore> opened;
+    std::unique_ptr<TemporaryStore> temporary;
+    const EventStore &store() const { return opened ? *opened : temporary->store(); }
+};
+QCommandLineOption sourceStoreOption();
+QCommandLineOption sourceInputOption();
+// UsageError unless exactly one of the two options is given (call it before any file is read).
+void checkEventSource(const CommandLine &cl, const QCommandLineOption &store, const QCommandLineOption &input);
+// Opens it; CommandError when the store is missing or a file does not import.
+EventSource openEventSource(const CommandLine &cl, const QCommandLineOption &store, const QCommandLineOption &input);
+// A projection script's text (UTF-8); CommandError when it cannot be read.
+QString readScript(const QString &path);
+// The canonical JSON object of an event (the keys of `events --json`).
+nlohmann::ordered_json eventJson(const Event &event);
+// "account-3@2 Withdrawn"
+QString eventLabel(const Event &event);
+// JSON text for output: compact (indent < 0) or indented; invalid UTF-8 replaced.
+QString jsonText(const nlohmann::ordered_json &value, int indent = -1);
+
 // ---- commands ----------------------------------------------------------------------------
 
 using CommandFn = int (*)(const QStringList &args);
@@ -179,5 +210,8 @@ int runInfo(const QStringList &args);
 int runStreams(const QStringList &args);
 int runEvents(const QStringList &args);
 int runVerify(const QStringList &args);
+int runProject(const QStringList &args);
+int runDiffProjection(const QStringList &args);
+int runBisect(const QStringList &args);
 
 } // namespace eventlens::cli

@@ -24,7 +24,7 @@ QString mainHelp()
         "\n"
         "Commands:\n").arg(QString::fromLatin1(kProgram));
     for (const Command &c : commands())
-        text += QStringLiteral("  %1%2\n").arg(QString::fromLatin1(c.name).leftJustified(10), QString::fromUtf8(c.summary));
+        text += QStringLiteral("  %1%2\n").arg(QString::fromLatin1(c.name).leftJustified(17), QString::fromUtf8(c.summary));
     text += QStringLiteral(
         "\n"
         "Options:\n"
@@ -33,7 +33,8 @@ QString mainHelp()
         "\n"
         "Data output with --json is JSON Lines with the keys position, stream, version, id, type,\n"
         "data, metadata, time. Errors go to stderr.\n"
-        "Exit codes: 0 success, 1 failure, 2 usage error, 3 concurrency conflict (append).\n").arg(QString::fromLatin1(kProgram));
+        "Exit codes: 0 success, 1 failure, 2 usage error, 3 concurrency conflict (append);\n"
+        "diff-projection and bisect: 1 different / never holds, 4 failure.\n").arg(QString::fromLatin1(kProgram));
     return text;
 }
 
