@@ -201,11 +201,14 @@ struct ProjectionReplay::Private
         if (!event)
             return ProjectionStep();
         std::optional<ProjectionError> error;
-        if (!restoreTo(atOrBefore(target - 1), &error)) {
+        const qint64 before = atOrBefore(target - 1);
+        if (!restoreTo(before, &error)) {
             ProjectionStep failed;
             failed.error = error;
             return failed;
         }
+        if (pos != before) // cancelled on the way: the run is consistent, at pos
+            return ProjectionStep();
         return takeStep(*event);
     }
 

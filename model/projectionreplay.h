@@ -39,7 +39,9 @@ public:
         qint64 maxCheckpointBytes = qint64(256) << 20;
         int timeBudgetMs = Projection::DefaultTimeBudgetMs;
         QString fileName = QStringLiteral("projection.js");
-        const std::atomic_bool *cancel = nullptr; // stops runTo() (and the steps it does) early
+        // Stops runTo() early; a seek, step back or statesAt() that must replay stops too and
+        // gives an empty step (the replay stays consistent, at position()).
+        const std::atomic_bool *cancel = nullptr;
         // Called about every 64 Ki events during runTo() with the position reached.
         std::function<void(qint64 position)> progress;
     };

@@ -12,6 +12,7 @@
 #include "importreviewdialog.h"
 #include "predicatescan.h"
 #include "progresstask.h"
+#include "projectiondock.h"
 #include "statepane.h"
 #include "storebuilder.h"
 #include "streamspane.h"
@@ -317,6 +318,13 @@ void MainWindow::createWidgets()
     statusBar()->addPermanentWidget(m_cancelWork);
     m_pathLabel->setText(tr("No store open"));
 
+    // The projection debugger: hidden until View → Projection Debugger; it follows the store.
+    m_projectionDock = new ProjectionDock(this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_projectionDock);
+    m_projectionDock->hide();
+    connect(this, &MainWindow::storeOpened, m_projectionDock, &ProjectionDock::setStorePath);
+    connect(m_projectionDock, &ProjectionDock::positionActivated, this, &MainWindow::selectPosition);
+
     resize(1400, 850);
 }
 
@@ -396,6 +404,12 @@ void MainWindow::createActions()
         m_proxy->setLocalTime(m_localTimeAction->isChecked());
     });
     m_localTimeAction->setCheckable(true);
+    view->addSeparator();
+    QAction *projection = m_projectionDock->toggleViewAction();
+    projection->setText(tr("&Projection Debugger"));
+    projection->setObjectName(QStringLiteral("projectionDockAction"));
+    projection->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    view->addAction(projection);
 
     QMenu *go = menuBar()->addMenu(tr("&Navigate"));
     add(go, tr("&Next Event"), "nextEventAction", QKeySequence(Qt::CTRL | Qt::Key_Down), [this] { stepInLog(1); });

@@ -28,6 +28,7 @@ class EventTableProxy;
 class FilterBar;
 class PredicateScan;
 class ProgressTask;
+class ProjectionDock;
 class StatePane;
 class StreamsPane;
 class TimelineHistogram;
@@ -84,6 +85,8 @@ public:
     StatePane *statePane() const { return m_statePane; }
     TimelineWidget *timeline() const { return m_timeline; }
     PredicateScan *predicateScan() const { return m_scan; }
+    // The projection debugger (View → Projection Debugger); it replays over the open store.
+    ProjectionDock *projectionDock() const { return m_projectionDock; }
     // The query the log shows (streams pane selection + filter bar + order).
     EventQuery currentQuery() const;
     // Makes the event at position current (0: the first row), when it is in the view.
@@ -145,6 +148,7 @@ private:
     TimelineWidget *m_timeline = nullptr;
     TimelineHistogram *m_histogram = nullptr;
     PredicateScan *m_scan = nullptr;
+    ProjectionDock *m_projectionDock = nullptr;
     QSplitter *m_centerSplitter = nullptr;
     QSplitter *m_rightSplitter = nullptr;
     QLabel *m_matchLabel = nullptr;
