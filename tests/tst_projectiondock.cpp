@@ -8,6 +8,7 @@
 #include "modeltesting.h"
 #include "projectiondiffview.h"
 #include "projectiondock.h"
+#include "statepane.h"
 #include "scripteditor.h"
 
 #include <QAction>
@@ -110,6 +111,7 @@ private Q_SLOTS:
     void emittedEventsAndLog();
     void examplesOpenAndSave();
     void mainWindowIntegration();
+    void stateFunctionInStatePane();
 
 private:
     // Presses a key where the user's focus is (the dock's shortcuts act on the whole window).
@@ -490,7 +492,7 @@ void TestProjectionDock::mainWindowIntegration()
     QVERIFY(owners.contains(toggle->shortcut().toString()));
     for (QAction *action : {dock->runAction(), dock->stepAction(), dock->stepBackAction(), dock->runToPositionAction(),
                             dock->runToBreakpointAction(), dock->resetAction(), dock->openAction(), dock->saveAction(),
-                            dock->cancelAction()}) {
+                            dock->cancelAction(), dock->stateFunctionAction()}) {
         const QString key = action->shortcut().toString();
         QVERIFY2(!key.isEmpty(), qPrintable(action->text()));
         QVERIFY2(!owners.contains(key), qPrintable(key + QStringLiteral(": ") + owners.value(key) + QStringLiteral(" and ") + action->text()));
@@ -531,6 +533,45 @@ void TestProjectionDock::mainWindowIntegration()
     dock->stepAction()->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(!dock->isBusy() && dock->position() == 1, Timeout);
     QVERIFY(dock->currentEventText().contains(QStringLiteral("account-9")));
+}
+
+// As State Function: the inspector's state pane computes the selected event's aggregate state
+// with the script; unchecked, it goes back to the JSON merge; a script that defines no
+// projection is refused with the reason.
+void TestProjectionDock::stateFunctionInStatePane()
+{
+    cleanup();
+    QSettings().clear();
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openStore(m_path));
+    ProjectionDock *dock = window.projectionDock();
+    dock->show();
+    window.selectPosition(6);
+    StatePane *pane = window.statePane();
+    QTRY_VERIFY_WITH_TIMEOUT(!pane->isLoading() && pane->titleLabel()->text().contains(QStringLiteral("JSON merge")), Timeout);
+    QVERIFY(!documentOf(pane->stateView()).contains("balance"));
+
+    dock->setScript(Balances, QStringLiteral("balances.js"));
+    QAction *use = dock->stateFunctionAction();
+    QVERIFY(use && use->isCheckable());
+    use->trigger();
+    QVERIFY(use->isChecked());
+    QTRY_VERIFY_WITH_TIMEOUT(!pane->isLoading() && pane->titleLabel()->text().contains(QStringLiteral("balances.js")), Timeout);
+    const Json state = documentOf(pane->stateView());
+    QVERIFY2(state.contains("balance") && state.contains("owner"), state.dump().c_str());
+    QVERIFY(!state.contains("_version"));
+
+    use->trigger();
+    QVERIFY(!use->isChecked());
+    QTRY_VERIFY_WITH_TIMEOUT(!pane->isLoading() && pane->titleLabel()->text().contains(QStringLiteral("JSON merge")), Timeout);
+
+    dock->setScript(QStringLiteral("var nothing = 1;"));
+    use->trigger();
+    QVERIFY(!use->isChecked());
+    QVERIFY2(dock->errorLabel()->text().contains(QStringLiteral("Not usable as the state function")), qPrintable(dock->errorLabel()->text()));
+    QVERIFY(pane->titleLabel()->text().contains(QStringLiteral("JSON merge")));
 }
 
 QTEST_MAIN(TestProjectionDock)

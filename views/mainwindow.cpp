@@ -13,6 +13,8 @@
 #include "predicatescan.h"
 #include "progresstask.h"
 #include "projectiondock.h"
+#include "projectionstatefunction.h"
+#include "stateerror.h"
 #include "statepane.h"
 #include "storebuilder.h"
 #include "streamspane.h"
@@ -324,6 +326,14 @@ void MainWindow::createWidgets()
     m_projectionDock->hide();
     connect(this, &MainWindow::storeOpened, m_projectionDock, &ProjectionDock::setStorePath);
     connect(m_projectionDock, &ProjectionDock::positionActivated, this, &MainWindow::selectPosition);
+    connect(m_projectionDock, &ProjectionDock::stateFunctionRequested, this, [this](const QString &script, const QString &name) {
+        try {
+            m_statePane->setStateFunction(std::make_shared<ProjectionStateFunction>(script, name));
+        } catch (const StateError &e) {
+            m_projectionDock->rejectStateFunction(e.message());
+        }
+    });
+    connect(m_projectionDock, &ProjectionDock::stateFunctionReleased, this, [this] { m_statePane->setStateFunction(nullptr); });
 
     resize(1400, 850);
 }

@@ -27,6 +27,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -140,6 +141,30 @@ void ProjectionDock::createActions()
                   tr("Back to before the first event"), &ProjectionDock::reset);
     m_cancel = add(tr("Cancel"), "projectionCancelAction", QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_Period),
                    tr("Stop the run"), &ProjectionDock::cancel);
+    m_stateFunction = new QAction(tr("As State Function"), this);
+    m_stateFunction->setObjectName(QStringLiteral("projectionStateFunctionAction"));
+    m_stateFunction->setCheckable(true);
+    m_stateFunction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_F));
+    m_stateFunction->setShortcutContext(Qt::WindowShortcut);
+    m_stateFunction->setToolTip(tr("Compute the state pane's aggregate states with this projection (%1)")
+                                    .arg(m_stateFunction->shortcut().toString(QKeySequence::NativeText)));
+    connect(m_stateFunction, &QAction::toggled, this, [this](bool on) {
+        if (!on) {
+            Q_EMIT stateFunctionReleased();
+            return;
+        }
+        const QString name = m_fileName.isEmpty() ? tr("Projection") : QFileInfo(m_fileName).fileName();
+        Q_EMIT stateFunctionRequested(script(), name);
+    });
+    addAction(m_stateFunction);
+}
+
+void ProjectionDock::rejectStateFunction(const QString &why)
+{
+    const QSignalBlocker blocker(m_stateFunction);
+    m_stateFunction->setChecked(false);
+    m_error->setText(tr("Not usable as the state function: %1").arg(why));
+    m_error->show();
 }
 
 void ProjectionDock::createWidgets()
@@ -183,6 +208,8 @@ void ProjectionDock::createWidgets()
     m_toolBar->addWidget(m_positionSpin);
     m_toolBar->addAction(m_reset);
     m_toolBar->addAction(m_cancel);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_stateFunction);
     m_progressBar = new QProgressBar(content);
     m_progressBar->setObjectName(QStringLiteral("projectionProgress"));
     m_progressBar->setRange(0, 1000);

@@ -90,6 +90,11 @@ public:
     QAction *cancelAction() const { return m_cancel; }
     QAction *openAction() const { return m_open; }
     QAction *saveAction() const { return m_save; }
+    // Checked: the inspector's state pane computes aggregate states with this script
+    // (stateFunctionRequested); unchecked: back to its default (stateFunctionReleased).
+    QAction *stateFunctionAction() const { return m_stateFunction; }
+    // Unchecks the action and shows why the script could not serve as the state function.
+    void rejectStateFunction(const QString &why);
     QToolButton *examplesButton() const { return m_examples; }
     QSpinBox *positionSpin() const { return m_positionSpin; }
     QComboBox *breakpointKindBox() const { return m_breakpointKind; }
@@ -123,6 +128,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     // "Show in Log" or a double-click on an emitted event: the log should select this event.
     void positionActivated(qint64 position);
+    void stateFunctionRequested(const QString &script, const QString &name);
+    void stateFunctionReleased();
     // A request ended and what it produced is shown.
     void resultShown(quint64 request);
 
@@ -180,6 +187,7 @@ private:
     QAction *m_cancel = nullptr;
     QAction *m_open = nullptr;
     QAction *m_save = nullptr;
+    QAction *m_stateFunction = nullptr;
     QToolButton *m_examples = nullptr;
     QSpinBox *m_positionSpin = nullptr;
 
