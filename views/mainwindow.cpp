@@ -206,6 +206,12 @@ void MainWindow::createWidgets()
     m_rightSplitter->addWidget(m_detail);
     m_rightSplitter->addWidget(m_statePane);
     m_rightSplitter->setChildrenCollapsible(false);
+    // Explicit minimum heights (a few lines) instead of the panes' own hints, so that a dock
+    // under them (the projection debugger) can take half the window; the event pane keeps its
+    // own, which its fields need.
+    const int line = fontMetrics().height();
+    for (QWidget *pane : {static_cast<QWidget *>(log), static_cast<QWidget *>(m_timeline), static_cast<QWidget *>(m_statePane)})
+        pane->setMinimumHeight(6 * line);
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));

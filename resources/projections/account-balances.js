@@ -1,6 +1,6 @@
 // Account balances: one partition per account stream, with the balance in cents so that
-// sums stay exact. Try "Run to breakpoint" with the condition  state.balance < 0
-// after changing Withdrawn to add the amount twice.
+// sums stay exact. Balances never go negative in the demo store: make Withdrawn subtract the
+// amount twice, then "Run to Breakpoint" with the condition  state.balance < 0.
 fromCategory('account')
     .foreachStream()
     .when({
