@@ -55,6 +55,36 @@ QStringList stringList(const Json &value)
     return out;
 }
 
+// A step's details from the runtime's description of it (step() and undoTo()).
+void fillStep(ProjectionStep &step, const Json &out)
+{
+    const qint64 position = step.event.position;
+    const int skip = out.value("skip", 0);
+    step.processed = skip == 0;
+    step.skipReason = static_cast<SkipReason>(std::clamp(skip, 0, 4));
+    step.handler = jsonString(out, "handler");
+    step.partition = jsonString(out, "partition");
+    step.partitionCreated = out.value("created", false);
+    step.breakpointHit = out.value("hit", false);
+    auto parsed = [&out](const char *key) {
+        const auto it = out.find(key);
+        if (it == out.end() || !it->is_string())
+            return Json();
+        const std::string &text = it->get_ref<const std::string &>();
+        Json value = Json::parse(text, nullptr, false);
+        return value.is_discarded() ? Json() : value;
+    };
+    step.stateBefore = parsed("before");
+    step.state = parsed("state");
+    step.sharedState = parsed("shared");
+    step.result = parsed("result");
+    for (const Json &e : out.value("emitted", Json::array()))
+        step.emitted.push_back({position, jsonString(e, "stream"), jsonString(e, "type"), e.value("data", Json()),
+                                e.value("metadata", Json::object())});
+    for (const Json &log : out.value("logs", Json::array()))
+        step.logs.push_back({position, jsonString(log, "text")});
+}
+
 // The column a runtime error most likely points at on its line: V4 reports only lines for
 // runtime errors, so the column is inferred from the message (the property read, the name not
 // defined, the throw statement); else the line's first non-blank character.
@@ -616,6 +646,7 @@ struct Projection::Private
     QJSValue api;
     qint64 batchBase = 0;
     bool valid = false;
+    bool undoRecording = false;
     QHash<QString, bool> handled; // event type -> a handler may take it
     QHash<QString, int> streamNumbers; // the runtime's number of each stream sent
     QHash<QString, int> typeNumbers;   // and of each type
@@ -669,31 +700,7 @@ ProjectionStep Projection::step(const Event &event)
         step.stateBefore = step.state;
         return step;
     }
-    const Json out = parseJson(result.toString());
-    const int skip = out.value("skip", 0);
-    step.processed = skip == 0;
-    step.skipReason = static_cast<SkipReason>(std::clamp(skip, 0, 4));
-    step.handler = jsonString(out, "handler");
-    step.partition = jsonString(out, "partition");
-    step.partitionCreated = out.value("created", false);
-    step.breakpointHit = out.value("hit", false);
-    auto parsed = [&out](const char *key) {
-        const auto it = out.find(key);
-        if (it == out.end() || !it->is_string())
-            return Json();
-        const std::string &text = it->get_ref<const std::string &>();
-        Json value = Json::parse(text, nullptr, false);
-        return value.is_discarded() ? Json() : value;
-    };
-    step.stateBefore = parsed("before");
-    step.state = parsed("state");
-    step.sharedState = parsed("shared");
-    step.result = parsed("result");
-    for (const Json &e : out.value("emitted", Json::array()))
-        step.emitted.push_back({event.position, jsonString(e, "stream"), jsonString(e, "type"), e.value("data", Json()),
-                                e.value("metadata", Json::object())});
-    for (const Json &log : out.value("logs", Json::array()))
-        step.logs.push_back({event.position, jsonString(log, "text")});
+    fillStep(step, parseJson(result.toString()));
     return step;
 }
 
@@ -712,7 +719,7 @@ Projection::FeedResult Projection::feed(std::span<const Event> events, bool stop
     batch.reserve(events.size());
     index.reserve(events.size());
     for (size_t i = 0; i < events.size(); ++i) {
-        if (stopAtBreakpoint || d->mayProcess(events[i])) {
+        if (stopAtBreakpoint || d->undoRecording || d->mayProcess(events[i])) {
             batch.push_back(&events[i]);
             index.push_back(qsizetype(i));
         }
@@ -854,6 +861,30 @@ Projection::Json Projection::takeTouched()
 {
     Json out = d->query(QStringLiteral("__eventlens.touched()"));
     return out.is_object() ? out : Json::object();
+}
+
+void Projection::setUndoRecording(bool on)
+{
+    QJSValue result;
+    QStringList trace;
+    if (!d->valid || d->undoRecording == on)
+        return;
+    d->undoRecording = on;
+    d->evaluate(on ? QStringLiteral("__eventlens.setUndo(true)") : QStringLiteral("__eventlens.setUndo(false)"), kDriverFile,
+                &result, &trace);
+}
+
+bool Projection::undoTo(const Event &event, ProjectionStep *step)
+{
+    if (!d->valid)
+        return false;
+    const Json out = d->query(QStringLiteral("__eventlens.undoTo(%1)").arg(double(event.position), 0, 'f', 0));
+    if (!out.is_object())
+        return false;
+    *step = ProjectionStep();
+    step->event = event;
+    fillStep(*step, out);
+    return true;
 }
 
 void Projection::setRecordingDigests(bool on)

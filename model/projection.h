@@ -138,6 +138,16 @@ public:
     std::vector<EmittedEvent> emitted(qint64 upToPosition = End) const;
     std::vector<ProjectionLog> logs(qint64 upToPosition = End) const;
 
+    // Undo records: while on, every event fed or stepped keeps what it changed (the last few
+    // thousand), and undoTo() goes back to the state after an earlier event without a replay
+    // (stepping back). Events fed while off clear the records. Off by default: it costs a
+    // serialisation of the touched state per event.
+    void setUndoRecording(bool on);
+    // Back to the state after `event` (its position) when the undo records reach it, with the
+    // event's step as step() gave it (*step, breakpointHit false); false (nothing changed) when
+    // they do not.
+    bool undoTo(const Event &event, ProjectionStep *step);
+
     QByteArray checkpoint() const;
     void restore(const QByteArray &checkpoint);
     void reset(); // back to before the first event; forgets emitted events and logs

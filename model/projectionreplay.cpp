@@ -13,6 +13,9 @@ namespace {
 
 constexpr qint64 kProgressEvery = 65536;
 constexpr qsizetype kChunk = 1024;
+// A replay keeps undo records for the events in this many positions before where it stops, so
+// that stepping back from there needs no replay.
+constexpr qint64 kUndoTail = 1024;
 
 } // namespace
 
@@ -150,18 +153,28 @@ struct ProjectionReplay::Private
             sinceCheckpoint = 0;
             sinceCheckpointTimer.start();
         }
-        return feedTo(target, false, nullptr, error);
+        return feedTo(target, false, nullptr, error, target - kUndoTail);
     }
 
-    // Feeds the events after pos up to `target`; stops at breakpoints when asked (*hit).
-    bool feedTo(qint64 target, bool stopAtBreakpoint, bool *hit, std::optional<ProjectionError> *error)
+    // Feeds the events after pos up to `target`, with undo records for those after undoFrom;
+    // stops at breakpoints when asked (*hit).
+    bool feedTo(qint64 target, bool stopAtBreakpoint, bool *hit, std::optional<ProjectionError> *error, qint64 undoFrom)
     {
         qint64 nextProgress = pos + kProgressEvery;
         while (pos < target) {
             if (options.cancel && options.cancel->load(std::memory_order_relaxed))
                 return true;
             const qsizetype room = std::max<qint64>(1, interval - sinceCheckpoint);
-            const std::vector<Event> events = read(pos, target, std::min<qsizetype>(kChunk, room));
+            const qsizetype limit = std::min<qsizetype>(kChunk, room);
+            bool recording = pos >= undoFrom;
+            std::vector<Event> events;
+            if (!recording) {
+                events = read(pos, std::min(target, undoFrom), limit);
+                recording = events.empty(); // none left before undoFrom
+            }
+            if (recording)
+                events = read(pos, target, limit);
+            projection.setUndoRecording(recording);
             if (events.empty())
                 break;
             const Projection::FeedResult fed = projection.feed(events, stopAtBreakpoint);
@@ -200,6 +213,13 @@ struct ProjectionReplay::Private
         const std::optional<Event> event = eventAt(target);
         if (!event)
             return ProjectionStep();
+        // Back over events with undo records: no replay.
+        ProjectionStep undone;
+        if (!faulted && target < pos && projection.undoTo(*event, &undone)) {
+            pos = target;
+            lastStep = undone;
+            return undone;
+        }
         std::optional<ProjectionError> error;
         const qint64 before = atOrBefore(target - 1);
         if (!restoreTo(before, &error)) {
@@ -214,6 +234,7 @@ struct ProjectionReplay::Private
 
     ProjectionStep takeStep(const Event &event)
     {
+        projection.setUndoRecording(true);
         ProjectionStep step = projection.step(event);
         if (!step.error) {
             pos = event.position;
@@ -313,7 +334,7 @@ ProjectionReplay::RunResult ProjectionReplay::runTo(qint64 position, bool stopAt
     d->lastStep.reset();
     std::optional<ProjectionError> error;
     bool hit = false;
-    const bool ok = d->feedTo(target, stopAtBreakpoint, &hit, &error);
+    const bool ok = d->feedTo(target, stopAtBreakpoint, &hit, &error, std::min(target, d->last) - kUndoTail);
     out.position = d->pos;
     out.cancelled = d->options.cancel && d->options.cancel->load(std::memory_order_relaxed) && d->pos < target && !hit && ok;
     if (!ok) {

@@ -316,6 +316,7 @@ private slots:
     void checkpointRoundTrip_data() { conformance_data(); }
     void checkpointRoundTrip();
     void resetForgetsTheRun();
+    void undoRecordsStepBack();
     void feedStopsAtErrorAndRestoreRecovers();
     void timeoutLeavesEngineUsable();
     void breakpoints_data();
@@ -1044,6 +1045,65 @@ void TestProjection::resetForgetsTheRun()
     QVERIFY(p.logs().empty());
     p.feed(input);
     COMPARE_DUMP(runJson(p).dump(), first.dump());
+}
+
+// With undo records on, undoTo() brings back the state after any earlier event that the records
+// reach, exactly as a run stopped there has it, and describes that event's step; without
+// records (or beyond them) it changes nothing.
+void TestProjection::undoRecordsStepBack()
+{
+    const QString script = S(R"JS(fromAll().foreachStream().when({
+    $init: function () { return { b: 0, n: 0 }; },
+    $initShared: function () { return { total: 0 }; },
+    Deposited: function (s, e) { s[0].b += e.data.amount; s[0].n += 1; s[1].total += e.data.amount; emit('out', 'D', { a: e.data.amount }); },
+    Closed: function (s, e) { return [{ closed: true }, s[1]]; }
+});)JS");
+    const Events input = events({{"a-1", "Deposited", R"({"amount":5})"}, {"a-2", "Deposited", R"({"amount":7})"},
+                                 {"x-1", "Other", R"({})"}, {"a-1", "Deposited", R"({"amount":1})"},
+                                 {"a-3", "Deposited", R"({"amount":2})"}, {"a-1", "Closed", R"({})"},
+                                 {"a-2", "Deposited", R"({"amount":4})"}});
+    // The expected state after each prefix, from fresh runs.
+    std::vector<Json> expected;
+    for (size_t k = 0; k <= input.size(); ++k) {
+        Projection fresh(script);
+        fresh.feed(std::span<const Event>(input).first(k));
+        expected.push_back(restorableJson(fresh));
+    }
+    Projection p(script);
+    ProjectionStep step;
+    QVERIFY(!p.undoTo(input[0], &step)); // no records
+    p.setUndoRecording(true);
+    p.feed(std::span<const Event>(input).first(3));
+    for (size_t i = 3; i < input.size(); ++i)
+        QVERIFY(!p.step(input[i]).error);
+    COMPARE_DUMP(restorableJson(p).dump(), expected.back().dump());
+    QVERIFY(!p.undoTo(input.back(), &step)); // not before the current position
+    for (size_t k = input.size() - 1; k >= 1; --k) {
+        QVERIFY2(p.undoTo(input[k - 1], &step), qPrintable(QString::number(k)));
+        COMPARE_DUMP(restorableJson(p).dump(), expected[k].dump());
+        QCOMPARE(step.event.position, input[k - 1].position);
+        // The step of that event as it was taken.
+        Projection fresh(script);
+        fresh.feed(std::span<const Event>(input).first(k - 1));
+        const ProjectionStep original = fresh.step(input[k - 1]);
+        QCOMPARE(step.processed, original.processed);
+        QCOMPARE(step.skipReason, original.skipReason);
+        QCOMPARE(step.partition, original.partition);
+        COMPARE_DUMP(step.stateBefore.dump(), original.stateBefore.dump());
+        COMPARE_DUMP(step.state.dump(), original.state.dump());
+        COMPARE_DUMP(step.sharedState.dump(), original.sharedState.dump());
+        QCOMPARE(step.emitted.size(), original.emitted.size());
+    }
+    // Forward again from the first event: nothing is recorded twice.
+    for (size_t i = 1; i < input.size(); ++i)
+        QVERIFY(!p.step(input[i]).error);
+    COMPARE_DUMP(restorableJson(p).dump(), expected.back().dump());
+    QCOMPARE(p.emitted().size(), size_t(5));
+    // A feed without records clears them.
+    p.setUndoRecording(false);
+    p.reset();
+    p.feed(input);
+    QVERIFY(!p.undoTo(input[2], &step));
 }
 
 void TestProjection::feedStopsAtErrorAndRestoreRecovers()
