@@ -35,13 +35,9 @@ struct ProjectionReplay::Private
         sinceCheckpointTimer.start();
     }
 
-    // The range's first (backward = false) or last event's position; 0 when the range is empty.
-    qint64 boundary(bool backward) const
+    // The position of the query's first event (0: none).
+    qint64 firstOf(EventQuery q) const
     {
-        EventQuery q;
-        q.fromPosition = backward ? options.toPosition : std::max<qint64>(1, options.fromPosition);
-        q.toPosition = backward ? std::max<qint64>(1, options.fromPosition) : options.toPosition;
-        q.backward = backward;
         q.limit = 1;
         qint64 found = 0;
         store.forEachPosition(q, [&found](qint64 position) {
@@ -49,6 +45,16 @@ struct ProjectionReplay::Private
             return false;
         });
         return found;
+    }
+
+    // The range's first (backward = false) or last event's position; 0 when the range is empty.
+    qint64 boundary(bool backward) const
+    {
+        EventQuery q;
+        q.fromPosition = backward ? options.toPosition : std::max<qint64>(1, options.fromPosition);
+        q.toPosition = backward ? std::max<qint64>(1, options.fromPosition) : options.toPosition;
+        q.backward = backward;
+        return firstOf(q);
     }
 
     // The last event of the range at or before `position` (0: none).
@@ -62,13 +68,7 @@ struct ProjectionReplay::Private
         q.fromPosition = position;
         q.toPosition = first;
         q.backward = true;
-        q.limit = 1;
-        qint64 found = 0;
-        store.forEachPosition(q, [&found](qint64 p) {
-            found = p;
-            return false;
-        });
-        return found;
+        return firstOf(q);
     }
 
     std::vector<Event> read(qint64 after, qint64 upTo, qsizetype limit) const

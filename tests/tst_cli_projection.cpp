@@ -12,6 +12,8 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include "clirun.h"
+
 #include <QTest>
 
 #include <nlohmann/json.hpp>
@@ -23,45 +25,9 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-struct Run
-{
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-    QString describe() const
-    {
-        return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(code).arg(QString::fromUtf8(out.left(3000)), QString::fromUtf8(err.left(3000)));
-    }
-};
-
-Run cli(const QStringList &args)
-{
-    QProcess p;
-    p.setProgram(QStringLiteral(EVENTLENS_CLI_PATH));
-    p.setArguments(args);
-    p.start();
-    Run r;
-    if (!p.waitForStarted(60000) || !p.waitForFinished(15 * 60 * 1000)) {
-        r.err = "process did not run: " + p.errorString().toUtf8();
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    return r;
-}
-
-std::vector<ojson> jsonLines(const QByteArray &out)
-{
-    std::vector<ojson> lines;
-    for (const QByteArray &line : out.split('\n')) {
-        if (!line.isEmpty())
-            lines.push_back(ojson::parse(line.constData(), line.constData() + line.size()));
-    }
-    return lines;
-}
+using Run = testing::CliRun;
+using testing::cli;
+using testing::jsonLines;
 
 // The single JSON object a --json run prints (a null value when the output is not one line).
 ojson jsonObject(const QByteArray &out)

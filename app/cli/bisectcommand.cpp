@@ -44,17 +44,9 @@ int runBisect(const QStringList &args)
             throw CommandError(scriptPath + QStringLiteral(": ") + error->toString());
         const EventSource source = openEventSource(cl, store, input);
 
-        installInterruptHandler();
         std::atomic_bool cancel{false};
         Progress progress(QStringLiteral("bisecting"), false);
-        const qint64 total = source.store().headPosition();
-        ProjectionRunOptions options;
-        options.cancel = &cancel;
-        options.progress = [&](qint64 position) {
-            progress.update(position, total);
-            if (interrupted())
-                cancel.store(true);
-        };
+        const ProjectionRunOptions options = interruptibleRunOptions(source, progress, &cancel);
         bisection = bisectProjection(source.store(), script, expression, options);
         progress.finish();
         if (bisection.error) {

@@ -409,6 +409,20 @@ EventSource openEventSource(const CommandLine &cl, const QCommandLineOption &sto
     return source;
 }
 
+ProjectionRunOptions interruptibleRunOptions(const EventSource &source, Progress &progress, std::atomic_bool *cancel)
+{
+    installInterruptHandler();
+    const qint64 total = source.store().headPosition();
+    ProjectionRunOptions options;
+    options.cancel = cancel;
+    options.progress = [&progress, cancel, total](qint64 position) {
+        progress.update(position, total);
+        if (interrupted())
+            cancel->store(true);
+    };
+    return options;
+}
+
 QString readScript(const QString &path)
 {
     const QFileInfo fi(path);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "eventstore.h"
+#include "projectioncomparison.h"
 #include "temporarystore.h"
 
 #include <QByteArray>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -185,6 +187,9 @@ void checkEventSource(const CommandLine &cl, const QCommandLineOption &store, co
 EventSource openEventSource(const CommandLine &cl, const QCommandLineOption &store, const QCommandLineOption &input);
 // A projection script's text (UTF-8); CommandError when it cannot be read.
 QString readScript(const QString &path);
+// Run options for a long projection run over `source`: progress on stderr, and Ctrl-C sets
+// *cancel (installs the interrupt handler).
+ProjectionRunOptions interruptibleRunOptions(const EventSource &source, Progress &progress, std::atomic_bool *cancel);
 // The canonical JSON object of an event (the keys of `events --json`).
 nlohmann::ordered_json eventJson(const Event &event);
 // "account-3@2 Withdrawn"

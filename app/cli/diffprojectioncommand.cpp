@@ -70,17 +70,9 @@ int runDiffProjection(const QStringList &args)
             throw CommandError(scripts.at(1) + QStringLiteral(": ") + error->toString());
         const EventSource source = openEventSource(cl, store, input);
 
-        installInterruptHandler();
         std::atomic_bool cancel{false};
         Progress progress(QStringLiteral("comparing"), false);
-        const qint64 total = source.store().headPosition();
-        ProjectionRunOptions options;
-        options.cancel = &cancel;
-        options.progress = [&](qint64 position) {
-            progress.update(position, total);
-            if (interrupted())
-                cancel.store(true);
-        };
+        const ProjectionRunOptions options = interruptibleRunOptions(source, progress, &cancel);
         comparison = compareProjections(source.store(), scriptA, scriptB, options);
         progress.finish();
         if (comparison.errorA)

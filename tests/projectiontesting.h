@@ -1,0 +1,49 @@
+#pragma once
+
+// The small bank store and the balance projection the projection GUI and session tests share.
+
+#include "eventstore.h"
+
+#include <QString>
+
+namespace eventlens::testing {
+
+// Two accounts and an order:
+//   1 account-1 AccountOpened {owner ada}      5 account-1 Withdrawn {amount 30}
+//   2 account-2 AccountOpened {owner bob}      6 account-2 Withdrawn {amount 80}  (bob: -30)
+//   3 account-1 Deposited {amount 100}         7 account-1 Deposited {amount 10}
+//   4 account-2 Deposited {amount 50}          8 order-1   OrderPlaced {total 5}
+inline void createBankStore(const QString &path)
+{
+    auto store = EventStore::open(path, EventStore::OpenMode::ReadWrite);
+    const auto add = [&](const char *stream, const char *type, const char *data) {
+        NewEvent e;
+        e.type = QLatin1String(type);
+        e.data = data;
+        store->append(QLatin1String(stream), ExpectedVersion::any(), {e});
+    };
+    add("account-1", "AccountOpened", R"({"owner":"ada"})");
+    add("account-2", "AccountOpened", R"({"owner":"bob"})");
+    add("account-1", "Deposited", R"({"amount":100})");
+    add("account-2", "Deposited", R"({"amount":50})");
+    add("account-1", "Withdrawn", R"({"amount":30})");
+    add("account-2", "Withdrawn", R"({"amount":80})");
+    add("account-1", "Deposited", R"({"amount":10})");
+    add("order-1", "OrderPlaced", R"({"total":5})");
+}
+
+inline const QString &balancesScript()
+{
+    static const QString script = QStringLiteral(
+        "fromCategory('account')\n"
+        "    .foreachStream()\n"
+        "    .when({\n"
+        "        $init: function () { return { balance: 0 }; },\n"
+        "        AccountOpened: function (s, e) { s.owner = e.data.owner; },\n"
+        "        Deposited: function (s, e) { s.balance += e.data.amount; },\n"
+        "        Withdrawn: function (s, e) { s.balance -= e.data.amount; }\n"
+        "    });\n");
+    return script;
+}
+
+} // namespace eventlens::testing
