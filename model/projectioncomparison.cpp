@@ -18,7 +18,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr qsizetype kChunk = 1024;
+constexpr qsizetype kChunk = 256; // events per Projection::feed() (see EventPrefetcher)
 constexpr qint64 kProgressEvery = 65536;
 
 bool cancelled(const ProjectionRunOptions &options)

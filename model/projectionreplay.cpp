@@ -12,7 +12,7 @@ namespace eventlens {
 namespace {
 
 constexpr qint64 kProgressEvery = 65536;
-constexpr qsizetype kChunk = 1024;
+constexpr qsizetype kChunk = 256; // events per Projection::feed() (see EventPrefetcher)
 // A replay keeps undo records for the events in this many positions before where it stops, so
 // that stepping back from there needs no replay.
 constexpr qint64 kUndoTail = 1024;

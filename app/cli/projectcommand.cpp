@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "eventprefetcher.h"
 #include "eventquery.h"
 #include "jsonutil.h"
 #include "projection.h"
@@ -16,7 +17,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr qsizetype kBatchSize = 4096;      // events per Projection::feed call
+constexpr qsizetype kBatchSize = 256;       // events per Projection::feed call (see EventPrefetcher)
 constexpr qsizetype kStateTextChars = 2000; // plain output: longer states are elided
 
 Json emittedJson(const std::vector<EmittedEvent> &events)
@@ -156,26 +157,18 @@ int runProject(const QStringList &args)
             return !interrupted();
         });
     } else {
-        std::vector<Event> batch;
-        batch.reserve(static_cast<size_t>(kBatchSize));
-        auto feed = [&] {
-            if (batch.empty())
-                return true;
+        // The store is read a few batches ahead on another thread while the engine runs.
+        EventPrefetcher reader(events, query, kBatchSize);
+        for (std::vector<Event> batch = reader.next(); !batch.empty(); batch = reader.next()) {
             const Projection::FeedResult r = projection.feed(batch);
-            batch.clear();
             progress.update(projection.position(), total);
             if (r.error) {
                 failure = r.error;
-                return false;
+                break;
             }
-            return !interrupted();
-        };
-        events.forEach(query, [&](const Event &event) {
-            batch.push_back(event);
-            return static_cast<qsizetype>(batch.size()) < kBatchSize || feed();
-        });
-        if (!failure && !interrupted())
-            feed();
+            if (interrupted())
+                break;
+        }
     }
     progress.finish();
     if (failure)
