@@ -4,6 +4,10 @@
 // test suites, and reads its JSON output.
 
 #include <QByteArray>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -53,6 +57,42 @@ inline std::vector<nlohmann::ordered_json> jsonLines(const QByteArray &out)
             lines.push_back(nlohmann::ordered_json::parse(line.constData(), line.constData() + line.size()));
     }
     return lines;
+}
+
+inline QStringList keysOf(const nlohmann::ordered_json &obj)
+{
+    QStringList keys;
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+        keys.append(QString::fromStdString(it.key()));
+    return keys;
+}
+
+inline QByteArray fileHash(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    h.addData(&f);
+    return h.result().toHex();
+}
+
+// The files of a folder with their sizes and contents, for checking that a command left a
+// store alone. A WAL-mode SQLite reader may create and touch the shared-memory index (-shm),
+// which holds no data, and an empty WAL is no change; both are left out. Any other file (the
+// store, a non-empty WAL, a journal) must be unchanged.
+inline QStringList folderState(const QString &dir)
+{
+    QStringList out;
+    const QFileInfoList entries = QDir(dir).entryInfoList(QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
+    for (const QFileInfo &fi : entries) {
+        if (fi.fileName().endsWith(QStringLiteral("-shm")))
+            continue;
+        if (fi.fileName().endsWith(QStringLiteral("-wal")) && fi.size() == 0)
+            continue;
+        out.append(QStringLiteral("%1 %2 %3").arg(fi.fileName()).arg(fi.size()).arg(QString::fromLatin1(fileHash(fi.filePath()))));
+    }
+    return out;
 }
 
 } // namespace eventlens::testing

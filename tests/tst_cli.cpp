@@ -27,40 +27,9 @@ using Run = testing::CliRun;
 using testing::cli;
 using testing::jsonLines;
 
-QStringList keysOf(const ojson &obj)
-{
-    QStringList keys;
-    for (auto it = obj.begin(); it != obj.end(); ++it)
-        keys.append(QString::fromStdString(it.key()));
-    return keys;
-}
-
-QByteArray fileHash(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(&f);
-    return h.result().toHex();
-}
-
-// The files of a folder with their sizes and contents. A WAL-mode SQLite reader may create
-// and touch the shared-memory index (-shm), which holds no data; it is left out. Any other file
-// (the store, its WAL, a journal) must be unchanged.
-QStringList folderState(const QString &dir)
-{
-    QStringList out;
-    const QFileInfoList entries = QDir(dir).entryInfoList(QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
-    for (const QFileInfo &fi : entries) {
-        if (fi.fileName().endsWith(QStringLiteral("-shm")))
-            continue;
-        if (fi.fileName().endsWith(QStringLiteral("-wal")) && fi.size() == 0)
-            continue; // an empty WAL is no change
-        out.append(QStringLiteral("%1 %2 %3").arg(fi.fileName()).arg(fi.size()).arg(QString::fromLatin1(fileHash(fi.filePath()))));
-    }
-    return out;
-}
+using testing::fileHash;
+using testing::folderState;
+using testing::keysOf;
 
 const QStringList kCanonicalKeys{QStringLiteral("position"), QStringLiteral("stream"), QStringLiteral("version"), QStringLiteral("id"),
                                  QStringLiteral("type"), QStringLiteral("data"), QStringLiteral("metadata"), QStringLiteral("time")};

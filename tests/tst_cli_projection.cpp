@@ -47,39 +47,9 @@ bool sameJson(const ojson &a, const char *expected)
     return false;
 }
 
-QStringList keysOf(const ojson &obj)
-{
-    QStringList keys;
-    for (auto it = obj.begin(); it != obj.end(); ++it)
-        keys.append(QString::fromStdString(it.key()));
-    return keys;
-}
-
-QByteArray fileHash(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(&f);
-    return h.result().toHex();
-}
-
-// The files of a folder with sizes and contents, without SQLite's shared-memory index (-shm,
-// which a WAL reader may create) and without an empty WAL: anything else must not change.
-QStringList folderState(const QString &dir)
-{
-    QStringList out;
-    const QFileInfoList entries = QDir(dir).entryInfoList(QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
-    for (const QFileInfo &fi : entries) {
-        if (fi.fileName().endsWith(QStringLiteral("-shm")))
-            continue;
-        if (fi.fileName().endsWith(QStringLiteral("-wal")) && fi.size() == 0)
-            continue;
-        out.append(QStringLiteral("%1 %2 %3").arg(fi.fileName()).arg(fi.size()).arg(QString::fromLatin1(fileHash(fi.filePath()))));
-    }
-    return out;
-}
+using testing::fileHash;
+using testing::folderState;
+using testing::keysOf;
 
 // Ten events, positions 1..10:
 //  1 account-1 AccountOpened   2 account-1 Deposited 100   3 account-2 AccountOpened

@@ -56,14 +56,8 @@ int runBisect(const QStringList &args)
         }
         if (bisection.cancelled || interrupted())
             throw CommandError(QStringLiteral("interrupted; the search is incomplete"));
-    } catch (const UsageError &) {
-        throw;
-    } catch (const CommandError &e) {
-        throw CommandError(e.message(), ExitError);
-    } catch (const StoreError &e) {
-        throw CommandError(e.message(), ExitError);
-    } catch (const std::exception &e) {
-        throw CommandError(QString::fromUtf8(e.what()), ExitError);
+    } catch (...) {
+        rethrowAsExitError();
     }
 
     using Json = nlohmann::ordered_json;

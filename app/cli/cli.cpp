@@ -409,6 +409,21 @@ EventSource openEventSource(const CommandLine &cl, const QCommandLineOption &sto
     return source;
 }
 
+void rethrowAsExitError()
+{
+    try {
+        throw;
+    } catch (const UsageError &) {
+        throw;
+    } catch (const CommandError &e) {
+        throw CommandError(e.message(), ExitError);
+    } catch (const StoreError &e) {
+        throw CommandError(e.message(), ExitError);
+    } catch (const std::exception &e) {
+        throw CommandError(QString::fromUtf8(e.what()), ExitError);
+    }
+}
+
 ProjectionRunOptions interruptibleRunOptions(const EventSource &source, Progress &progress, std::atomic_bool *cancel)
 {
     installInterruptHandler();

@@ -187,6 +187,9 @@ void checkEventSource(const CommandLine &cl, const QCommandLineOption &store, co
 EventSource openEventSource(const CommandLine &cl, const QCommandLineOption &store, const QCommandLineOption &input);
 // A projection script's text (UTF-8); CommandError when it cannot be read.
 QString readScript(const QString &path);
+// In a catch block of diff-projection and bisect, where exit 1 means "different" / "never
+// holds": rethrows a usage error as it is and any other error as a CommandError with ExitError.
+[[noreturn]] void rethrowAsExitError();
 // Run options for a long projection run over `source`: progress on stderr, and Ctrl-C sets
 // *cancel (installs the interrupt handler).
 ProjectionRunOptions interruptibleRunOptions(const EventSource &source, Progress &progress, std::atomic_bool *cancel);

@@ -81,14 +81,8 @@ int runDiffProjection(const QStringList &args)
             throw CommandError(scripts.at(1) + QStringLiteral(": ") + comparison.errorB->toString());
         if (comparison.cancelled || interrupted())
             throw CommandError(QStringLiteral("interrupted; the comparison is incomplete"));
-    } catch (const UsageError &) {
-        throw;
-    } catch (const CommandError &e) {
-        throw CommandError(e.message(), ExitError);
-    } catch (const StoreError &e) {
-        throw CommandError(e.message(), ExitError);
-    } catch (const std::exception &e) {
-        throw CommandError(QString::fromUtf8(e.what()), ExitError);
+    } catch (...) {
+        rethrowAsExitError();
     }
 
     const int code = comparison.equal ? ExitOk : ExitFailure;

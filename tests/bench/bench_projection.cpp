@@ -67,25 +67,11 @@ int main(int argc, char **argv)
     const QString script = QString::fromUtf8(scriptFile.readAll());
     const bool json = parser.isSet(jsonOption);
 
-    QTemporaryDir tempDir;
-    QString path = parser.value(storeOption);
-    if (path.isEmpty())
-        path = tempDir.filePath(QStringLiteral("demo.eventlens"));
     Figures figures;
-    std::unique_ptr<EventStore> store;
-    try {
-        if (!QFileInfo::exists(path)) {
-            if (!json)
-                out() << "creating a demo store of " << number(double(events)) << " events at " << path << Qt::endl;
-            DemoOptions options;
-            options.events = events;
-            DemoGenerator::createStore(path, options);
-        }
-        store = EventStore::open(path, EventStore::OpenMode::ReadOnly);
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "eventlens-bench-projection: %s\n", e.what());
+    const DemoStore demo = openDemoStore("eventlens-bench-projection", parser.value(storeOption), QString(), events, json);
+    if (!demo.store)
         return 1;
-    }
+    const EventStore *store = demo.store.get();
 
     // 1. The replay with checkpoints.
     ProjectionReplay::Options options;

@@ -130,36 +130,15 @@ int main(int argc, char **argv)
     }
     const bool json = parser.isSet(jsonOption);
 
-    std::unique_ptr<QTemporaryDir> tempDir;
-    QString path = parser.value(storeOption);
-    if (path.isEmpty()) {
-        tempDir = parser.isSet(dirOption)
-                      ? std::make_unique<QTemporaryDir>(QDir(parser.value(dirOption)).filePath(QStringLiteral("bench-timeline-XXXXXX")))
-                      : std::make_unique<QTemporaryDir>();
-        if (!tempDir->isValid()) {
-            std::fprintf(stderr, "eventlens-bench-timeline: cannot create a temporary directory\n");
-            return 1;
-        }
-        path = tempDir->filePath(QStringLiteral("demo.eventlens"));
-    }
-
     QJsonObject figures;
-    std::shared_ptr<const EventStore> store;
-    try {
-        if (!QFileInfo::exists(path)) {
-            if (!json)
-                out() << "creating a demo store of " << number(double(events)) << " events at " << path << Qt::endl;
-            DemoOptions options;
-            options.events = events;
-            const auto start = Clock::now();
-            DemoGenerator::createStore(path, options);
-            figures.insert(QStringLiteral("demo_seconds"), secondsSince(start));
-        }
-        store = EventStore::open(path, EventStore::OpenMode::ReadOnly);
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "eventlens-bench-timeline: %s\n", e.what());
+    const DemoStore demo = openDemoStore("eventlens-bench-timeline", parser.value(storeOption),
+                                         parser.isSet(dirOption) ? parser.value(dirOption) : QString(), events, json);
+    if (!demo.store)
         return 1;
-    }
+    if (demo.demoSeconds >= 0)
+        figures.insert(QStringLiteral("demo_seconds"), demo.demoSeconds);
+    const std::shared_ptr<const EventStore> store = demo.store;
+    const QString path = demo.path;
     const qint64 total = store->headPosition();
     figures.insert(QStringLiteral("store"), path);
     figures.insert(QStringLiteral("events"), total);

@@ -3,7 +3,13 @@
 // What every benchmark program in tests/bench needs: clocks, /proc figures, percentiles,
 // number formatting, the --json figures object and the demo money amounts.
 
+#include "demogenerator.h"
+#include "eventstore.h"
+
 #include <QByteArray>
+#include <QDir>
+#include <QFileInfo>
+#include <QTemporaryDir>
 #include <QFile>
 #include <QJsonObject>
 #include <QList>
@@ -16,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -92,6 +99,47 @@ inline QByteArray money(std::mt19937_64 &rng, int maxUnits)
     char buf[32];
     std::snprintf(buf, sizeof buf, "%lld.%02lld", cents / 100, cents % 100);
     return QByteArray(buf);
+}
+
+// The demo store a benchmark runs on: the one at `path`, created there with `events` demo events
+// when missing, or (empty path) a new one in a temporary directory (under `dir` when given).
+// Opened read-only. Errors are printed as "PROGRAM: ..." and give an empty store.
+struct DemoStore
+{
+    std::unique_ptr<QTemporaryDir> tempDir;
+    QString path;
+    std::shared_ptr<const EventStore> store;
+    double demoSeconds = -1; // the time to create it (-1: it existed)
+};
+
+inline DemoStore openDemoStore(const char *program, const QString &path, const QString &dir, qint64 events, bool quiet)
+{
+    DemoStore demo;
+    demo.path = path;
+    if (demo.path.isEmpty()) {
+        demo.tempDir = dir.isEmpty() ? std::make_unique<QTemporaryDir>()
+                                    : std::make_unique<QTemporaryDir>(QDir(dir).filePath(QStringLiteral("bench-XXXXXX")));
+        if (!demo.tempDir->isValid()) {
+            std::fprintf(stderr, "%s: cannot create a temporary directory\n", program);
+            return demo;
+        }
+        demo.path = demo.tempDir->filePath(QStringLiteral("demo.eventlens"));
+    }
+    try {
+        if (!QFileInfo::exists(demo.path)) {
+            if (!quiet)
+                out() << "creating a demo store of " << number(double(events)) << " events at " << demo.path << Qt::endl;
+            DemoOptions options;
+            options.events = events;
+            const auto start = Clock::now();
+            DemoGenerator::createStore(demo.path, options);
+            demo.demoSeconds = secondsSince(start);
+        }
+        demo.store = EventStore::open(demo.path, EventStore::OpenMode::ReadOnly);
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+    }
+    return demo;
 }
 
 } // namespace eventlens::bench
