@@ -1810,6 +1810,99 @@ std::optional<Event> EventStore::eventById(const QString &id) const
     return std::nullopt;
 }
 
+QString EventStore::newEventId()
+{
+    return QString::fromLatin1(generateEventId());
+}
+
+namespace {
+
+const char *const kSnapshotSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS snapshots(
+    stream TEXT NOT NULL,
+    decider TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    decider_name TEXT NOT NULL,
+    state BLOB NOT NULL,
+    time INTEGER NOT NULL,
+    PRIMARY KEY(stream, decider, version)) WITHOUT ROWID;
+)SQL";
+
+AggregateSnapshot snapshotRow(const SqliteStatement &st)
+{
+    AggregateSnapshot s;
+    s.stream = st.text(0);
+    s.decider = st.text(1);
+    s.version = st.int64(2);
+    s.deciderName = st.text(3);
+    s.state = st.bytes(4);
+    s.timeMs = st.int64(5);
+    return s;
+}
+
+} // namespace
+
+void EventStore::saveSnapshot(const AggregateSnapshot &snapshot)
+{
+    if (d->readOnly)
+        throw StoreError(QStringLiteral("store '%1' is open read-only").arg(d->path));
+    if (d->inBatch)
+        throw StoreError(QStringLiteral("a write batch is already active on this connection"));
+    SqliteDb &db = *d->db;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        db.exec(kSnapshotSchema);
+        SqliteStatement st(db, "INSERT OR REPLACE INTO snapshots(stream, decider, version, decider_name, state, time) "
+                               "VALUES(?,?,?,?,?,?)");
+        st.bind(1, snapshot.stream);
+        st.bind(2, snapshot.decider);
+        st.bind(3, snapshot.version);
+        st.bind(4, snapshot.deciderName);
+        st.bindText(5, snapshot.state);
+        st.bind(6, snapshot.timeMs > 0 ? snapshot.timeMs : timeutil::nowMs());
+        st.run();
+        db.exec("COMMIT");
+    } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+    }
+}
+
+std::optional<AggregateSnapshot> EventStore::latestSnapshot(const QString &stream, const QString &decider, qint64 maxVersion) const
+{
+    if (!d->db->tableExists("snapshots"))
+        return std::nullopt;
+    SqliteStatement st(*d->db, "SELECT stream, decider, version, decider_name, state, time FROM snapshots "
+                               "WHERE stream=? AND decider=? AND version<=? ORDER BY version DESC LIMIT 1");
+    st.bind(1, stream);
+    st.bind(2, decider);
+    st.bind(3, maxVersion);
+    if (st.step())
+        return snapshotRow(st);
+    return std::nullopt;
+}
+
+std::vector<AggregateSnapshot> EventStore::snapshots(const QString &stream) const
+{
+    std::vector<AggregateSnapshot> out;
+    if (!d->db->tableExists("snapshots"))
+        return out;
+    SqliteStatement st(*d->db, "SELECT stream, decider, version, decider_name, state, time FROM snapshots "
+                               "WHERE stream=? ORDER BY version, decider");
+    st.bind(1, stream);
+    while (st.step())
+        out.push_back(snapshotRow(st));
+    return out;
+}
+
+qint64 EventStore::snapshotCount() const
+{
+    if (!d->db->tableExists("snapshots"))
+        return 0;
+    SqliteStatement st(*d->db, "SELECT count(*) FROM snapshots");
+    return st.step() ? st.int64(0) : 0;
+}
+
 std::vector<Event> EventStore::readStream(const QString &stream, qint64 fromVersion, qint64 maxCount, bool backward) const
 {
     std::vector<Event> out;

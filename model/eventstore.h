@@ -13,6 +13,8 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -89,6 +91,19 @@ struct PreparedEvent
     qint64 version = -1;
     std::array<char, 32> previousHash{};
     std::array<char, 32> hash{};
+};
+
+// An aggregate's state at a version of its stream, saved by a command handler so that loading
+// the aggregate need not replay the whole stream. Kept per decider script (another script may
+// build another state from the same events); not part of the log or its hash chain.
+struct AggregateSnapshot
+{
+    QString stream;
+    QString decider;       // the decider script's SHA-256 (hex)
+    QString deciderName;   // for people: "bank", "my-decider"
+    qint64 version = -1;   // the stream version the state includes
+    QByteArray state;      // JSON
+    qint64 timeMs = 0;     // when it was taken
 };
 
 // Progress callback used by long operations: return false to cancel.
@@ -195,6 +210,19 @@ public:
     // time from several threads (connections from openAnother()) share one transaction and one
     // fsync (group commit); each still succeeds or fails on its own, in the order they queued.
     AppendResult append(const QString &stream, ExpectedVersion expected, const std::vector<NewEvent> &events);
+    // A new time-ordered UUID (version 7), as the store generates for events without an id.
+    static QString newEventId();
+
+    // Snapshots (see AggregateSnapshot). save replaces one of the same stream, decider and
+    // version; it needs a writable store and no open batch on this connection.
+    void saveSnapshot(const AggregateSnapshot &snapshot);
+    // The newest snapshot of a stream for a decider at or below maxVersion.
+    std::optional<AggregateSnapshot> latestSnapshot(const QString &stream, const QString &decider,
+                                                    qint64 maxVersion = std::numeric_limits<qint64>::max()) const;
+    // Every snapshot of a stream (all deciders), by version.
+    std::vector<AggregateSnapshot> snapshots(const QString &stream) const;
+    qint64 snapshotCount() const;
+
     // Appends waiting for the next group commit, and the number of transactions committed by
     // this store's connections in this process (diagnostics).
     int pendingAppends() const;

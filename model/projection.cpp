@@ -1,7 +1,7 @@
 #include "projection.h"
 
 #include "jsonutil.h"
-#include "scriptwatchdog.h"
+#include "scriptengine.h"
 #include "stateerror.h"
 #include "timeutil.h"
 
@@ -85,53 +85,6 @@ void fillStep(ProjectionStep &step, const Json &out)
         step.logs.push_back({position, jsonString(log, "text")});
 }
 
-// The column a runtime error most likely points at on its line: V4 reports only lines for
-// runtime errors, so the column is inferred from the message (the property read, the name not
-// defined, the throw statement); else the line's first non-blank character.
-int guessColumn(const QString &lineText, const QString &message)
-{
-    static const QRegularExpression property(QStringLiteral("property '([^']+)'"));
-    static const QRegularExpression undefinedName(QStringLiteral("ReferenceError: (\\S+) is not defined"));
-    static const QRegularExpression notFunction(QStringLiteral("TypeError: (?:Property '([^']+)' of object .* is not a function|(\\S+) is not a function)"));
-    auto findToken = [&lineText](const QString &token, bool member) -> int {
-        if (token.isEmpty())
-            return 0;
-        const QString needles[] = {member ? QStringLiteral(".") + token : token, QStringLiteral("['") + token,
-                                   QStringLiteral("[\"") + token, token};
-        for (const QString &needle : needles) {
-            const qsizetype at = lineText.indexOf(needle);
-            if (at >= 0)
-                return int(at) + 1;
-        }
-        return 0;
-    };
-    QRegularExpressionMatch match = property.match(message);
-    if (match.hasMatch()) {
-        // "Cannot read property 'y' of undefined": the object before .y is undefined; point at
-        // the access.
-        if (const int column = findToken(match.captured(1), true))
-            return column;
-    }
-    match = undefinedName.match(message);
-    if (match.hasMatch()) {
-        if (const int column = findToken(match.captured(1), false))
-            return column;
-    }
-    match = notFunction.match(message);
-    if (match.hasMatch()) {
-        const QString name = match.captured(1).isEmpty() ? match.captured(2) : match.captured(1);
-        if (const int column = findToken(name.section(u'.', -1), false))
-            return column;
-    }
-    const qsizetype throwAt = lineText.indexOf(QStringLiteral("throw"));
-    if (throwAt >= 0)
-        return int(throwAt) + 1;
-    for (qsizetype i = 0; i < lineText.size(); ++i) {
-        if (!lineText.at(i).isSpace())
-            return int(i) + 1;
-    }
-    return lineText.isEmpty() ? 0 : 1;
-}
 
 // A glob (* ? [..] [!..]) as an anchored JavaScript regular expression.
 QString globToRegExp(const QString &glob)
@@ -401,86 +354,26 @@ struct Projection::Private
     Private(const QString &script, const QString &fileName, int budgetMs)
         : script(script)
         , fileName(fileName.isEmpty() ? QStringLiteral("projection.js") : fileName)
-        , budgetMs(std::max(1, budgetMs))
         // The runtime ticks the watchdog at most every 20 ms between events: allow for it, so
         // that an event is never interrupted before it used its whole budget.
-        , watchdog(&engine, this->budgetMs + 25)
+        , js(budgetMs, 25)
+        , budgetMs(js.budgetMs())
     {
-        host.watchdog = &watchdog;
+        host.watchdog = &js.watchdog();
         engine.setObjectOwnership(&host, QJSEngine::CppOwnership);
     }
 
-    enum class Outcome { Ok, Threw, Interrupted };
+    using Outcome = ScriptEngine::Outcome;
 
     Outcome evaluate(const QString &code, const QString &file, QJSValue *result, QStringList *trace)
     {
-        trace->clear();
-        const quint64 first = watchdog.begin();
-        *result = engine.evaluate(code, file, 1, trace);
-        const quint64 last = watchdog.current();
-        watchdog.end();
-        if (engine.isInterrupted()) {
-            engine.setInterrupted(false);
-            for (quint64 seq = first; seq <= last; seq += 2) {
-                if (watchdog.interrupted(seq))
-                    return Outcome::Interrupted;
-            }
-            return evaluate(code, file, result, trace); // a stale interrupt: again
-        }
-        return result->isError() ? Outcome::Threw : Outcome::Ok;
-    }
-
-    QString userUrl() const { return QStringLiteral("file:") + fileName; }
-
-    // Line and column of an error from the evaluate() trace ("function:line:column:file").
-    void locate(ProjectionError &error, const QStringList &trace, const QString &sourceText, const QString &file) const
-    {
-        for (const QString &frame : trace) {
-            const QStringList parts = frame.split(u':');
-            if (parts.size() < 4)
-                continue;
-            const QString frameFile = parts.mid(3).join(u':');
-            if (frameFile != QStringLiteral("file:") + file && frameFile != file)
-                continue;
-            error.line = parts[1].toInt();
-            error.column = std::max(0, parts[2].toInt());
-            break;
-        }
-        if (error.line > 0 && error.column <= 0) {
-            const QStringList lines = sourceText.split(u'\n');
-            if (error.line <= lines.size())
-                error.column = guessColumn(lines[error.line - 1], error.message);
-        }
+        return js.evaluate(code, file, result, trace);
     }
 
     ProjectionError errorOf(Outcome outcome, const QJSValue &value, const QStringList &trace, ProjectionError::Kind kind,
-                            qint64 position)
+                            qint64 position) const
     {
-        ProjectionError error;
-        error.position = position;
-        if (outcome == Outcome::Interrupted) {
-            error.kind = ProjectionError::Kind::Timeout;
-            error.message = QStringLiteral("the script ran longer than %1 ms and was interrupted").arg(budgetMs);
-            return error;
-        }
-        error.kind = kind;
-        if (value.errorType() == QJSValue::SyntaxError && kind == ProjectionError::Kind::Definition)
-            error.kind = ProjectionError::Kind::Syntax;
-        if (value.property(QStringLiteral("definition")).toBool())
-            error.kind = ProjectionError::Kind::Definition;
-        if (value.isError()) {
-            error.message = value.toString();
-            if (error.kind == ProjectionError::Kind::Definition && error.message.startsWith(QStringLiteral("Error: ")))
-                error.message = error.message.mid(7);
-            if (error.kind == ProjectionError::Kind::Syntax && error.message.startsWith(QStringLiteral("SyntaxError: ")))
-                error.message = error.message.mid(13);
-        } else {
-            error.message = QStringLiteral("uncaught exception: ") + value.toString();
-        }
-        locate(error, trace, script, fileName);
-        if (error.kind == ProjectionError::Kind::Syntax && error.line == 0)
-            error.line = value.property(QStringLiteral("lineNumber")).toInt();
-        return error;
+        return js.errorOf(outcome, value, trace, kind, position, script, fileName);
     }
 
     void compile()
@@ -639,10 +532,10 @@ struct Projection::Private
 
     QString script;
     QString fileName;
+    ScriptEngine js;        // before the host: destroyed after it
     int budgetMs;
-    QJSEngine engine;       // before the watchdog and the host: destroyed after them
+    QJSEngine &engine = js.engine();
     ProjectionHost host;
-    ScriptWatchdog watchdog;
     QJSValue api;
     qint64 batchBase = 0;
     bool valid = false;

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "projectionerror.h"
+#include "scriptwatchdog.h"
+
+#include <QJSEngine>
+#include <QJSValue>
+#include <QString>
+#include <QStringList>
+
+namespace eventlens {
+
+// A QJSEngine with the time budget and error reporting every user script of eventlens shares
+// (projections, deciders): evaluations run under a ScriptWatchdog, and a failed evaluation
+// becomes a ProjectionError with the line and column in the user's script.
+//
+// Threads: create, use and destroy it on one thread (the watchdog watches that thread's CPU
+// clock).
+class ScriptEngine final
+{
+public:
+    enum class Outcome { Ok, Threw, Interrupted };
+
+    // slackMs is added to the budget before the watchdog interrupts (a runtime that restarts the
+    // watchdog between events allows for the ticks it misses).
+    explicit ScriptEngine(int budgetMs, int slackMs = 0);
+    ~ScriptEngine();
+    ScriptEngine(const ScriptEngine &) = delete;
+    ScriptEngine &operator=(const ScriptEngine &) = delete;
+
+    QJSEngine &engine() { return m_engine; }
+    ScriptWatchdog &watchdog() { return m_watchdog; }
+    int budgetMs() const { return m_budgetMs; }
+
+    // Evaluates code as the file `file`; trace gets the stack of a thrown error.
+    Outcome evaluate(const QString &code, const QString &file, QJSValue *result, QStringList *trace);
+
+    // The error of a failed evaluation (value: what it threw), located in sourceText when the
+    // trace passes through `file` (the user's script, as given to evaluate()).
+    ProjectionError errorOf(Outcome outcome, const QJSValue &value, const QStringList &trace, ProjectionError::Kind kind,
+                            qint64 position, const QString &sourceText, const QString &file) const;
+
+private:
+    QJSEngine m_engine; // before the watchdog: destroyed after it
+    int m_budgetMs;
+    ScriptWatchdog m_watchdog;
+};
+
+} // namespace eventlens

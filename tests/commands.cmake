@@ -1,0 +1,3 @@
+# Commands and read models (issue 5): deciders, the command handler, snapshots, the CLI commands.
+eventlens_add_test(tst_decider SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_decider.cpp LIBS eventlens_model)
+eventlens_add_test(tst_commandhandler SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_commandhandler.cpp LIBS eventlens_model)
