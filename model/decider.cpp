@@ -14,7 +14,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 const QString kRuntimeFile = QStringLiteral("eventlens-decider-runtime");
-const QString kDriverFile = QStringLiteral("eventlens-decider-driver");
 
 // The runtime between the C++ side and the user's functions. Values cross as JSON text; states
 // stay in the engine. Errors the runtime throws itself carry scriptError, so that they are
@@ -48,8 +47,10 @@ const char kRuntime[] = R"JS(
         return data;
     }
     var api = {
-        state: undefined,
         input: "",
+        threw: false,
+        thrown: undefined,
+        at: 0,
         bind: function (initialState, evolve, decide, commands, upcasters) {
             if (typeof initialState !== "function")
                 throw fail("the script defines no initialState() function");
@@ -77,10 +78,9 @@ const char kRuntime[] = R"JS(
                 throw fail("initialState() returned undefined");
             return JSON.parse(JSON.stringify(s));
         },
-        // input: [[type, data, metadata, stream, version, position, timeMs], ...]
-        evolve: function () {
-            var events = JSON.parse(api.input);
-            var state = api.state;
+        // events: [[type, data, metadata, stream, version, position, timeMs], ...] as JSON text.
+        evolve: function (state, text) {
+            var events = JSON.parse(text);
             for (var i = 0; i < events.length; ++i) {
                 var e = events[i];
                 api.at = e[5];
@@ -91,18 +91,19 @@ const char kRuntime[] = R"JS(
                 if (next !== undefined)
                     state = next;
             }
-            api.state = state;
+            return state;
         },
-        upcastOne: function () {
-            var e = JSON.parse(api.input);
+        upcastOne: function (text) {
+            var e = JSON.parse(text);
             var metadata = isObject(e[2]) ? e[2] : {};
             var data = upcast(e[0], e[1], metadata);
             return JSON.stringify([data, metadata]);
         },
-        // input: {type, stream, data, metadata}; returns [[type, dataText, metadataText], ...]
-        decide: function () {
-            var command = JSON.parse(api.input);
-            var out = fns.decide(command, api.state);
+        // command: {type, stream, data, metadata} as JSON text; returns [[type, dataText,
+        // metadataText], ...] as JSON text.
+        decide: function (state, text) {
+            var command = JSON.parse(text);
+            var out = fns.decide(command, state);
             if (out === undefined || out === null)
                 out = [];
             if (!Array.isArray(out))
@@ -122,11 +123,26 @@ const char kRuntime[] = R"JS(
             }
             return JSON.stringify(events);
         },
-        stateText: function () {
-            return JSON.stringify(api.state === undefined ? null : api.state);
+        // Calls api[name](a, b); what it throws (an Error or anything else) is kept in
+        // api.thrown with api.threw set, so that a thrown string is told from a returned one.
+        guarded: function (name) {
+            var f = api[name];
+            return function (a, b) {
+                api.threw = false;
+                try {
+                    return f(a, b);
+                } catch (e) {
+                    api.threw = true;
+                    api.thrown = e;
+                    return undefined;
+                }
+            };
         },
-        parseState: function () {
-            api.state = JSON.parse(api.input);
+        stateText: function (state) {
+            return JSON.stringify(state === undefined ? null : state);
+        },
+        parseState: function (text) {
+            return JSON.parse(text);
         }
     };
     global.__decider = api;
@@ -165,17 +181,38 @@ struct Decider::Private
         throw DeciderError(js.errorOf(outcome, value, trace, kind, position, script, fileName));
     }
 
-    // Runs driver code that must succeed; a failure is the script's (DeciderError).
-    QJSValue run(const QString &code, qint64 position = 0)
+    static constexpr qint64 kAtEvent = -1; // the position of the event evolve() was at
+
+    // Calls a runtime function (guarded: see the runtime's guarded()); a failure is the
+    // script's (DeciderError). With thrown, a value the function threw is handed back instead
+    // (for decide(): the domain's errors).
+    QJSValue invoke(const QJSValue &fn, const QJSValueList &args, qint64 position, QJSValue *thrown = nullptr)
     {
         if (!valid)
             throw DeciderError(error.value_or(ProjectionError{ProjectionError::Kind::Definition, QStringLiteral("no decider")}));
         QJSValue result;
         QStringList trace;
-        const Outcome outcome = js.evaluate(code, kDriverFile, &result, &trace);
-        if (outcome != Outcome::Ok)
-            raise(outcome, result, trace, ProjectionError::Kind::Runtime, position);
+        Outcome outcome = js.call(fn, args, &result, &trace);
+        if (outcome == Outcome::Ok && api.property(QStringLiteral("threw")).toBool()) {
+            result = api.property(QStringLiteral("thrown"));
+            api.setProperty(QStringLiteral("thrown"), QJSValue());
+            if (thrown) {
+                *thrown = result;
+                return QJSValue();
+            }
+            trace = ScriptEngine::traceOf(result);
+            outcome = Outcome::Threw;
+        }
+        if (outcome != Outcome::Ok) {
+            const qint64 at = position == kAtEvent ? qint64(api.property(QStringLiteral("at")).toNumber()) : position;
+            raise(outcome, result, trace, ProjectionError::Kind::Runtime, at);
+        }
         return result;
+    }
+
+    QJSValue guarded(const char *name) const
+    {
+        return api.property(QStringLiteral("guarded")).call({QJSValue(QString::fromLatin1(name))});
     }
 
     void compile()
@@ -187,6 +224,12 @@ struct Decider::Private
             return;
         }
         api = js.engine().globalObject().property(QStringLiteral("__decider"));
+        fnInit = guarded("init");
+        fnEvolve = guarded("evolve");
+        fnDecide = guarded("decide");
+        fnUpcast = guarded("upcastOne");
+        fnStateText = guarded("stateText");
+        fnParseState = guarded("parseState");
         const Outcome outcome = js.evaluate(kWrapPrefix + script + kWrapSuffix, fileName, &result, &trace);
         if (outcome != Outcome::Ok) {
             error = js.errorOf(outcome, result, trace, ProjectionError::Kind::Definition, 0, script, fileName);
@@ -205,8 +248,6 @@ struct Decider::Private
             versions[QString::fromStdString(type)] = version.get<int>();
         valid = true;
     }
-
-    void setInput(const QByteArray &json) { api.setProperty(QStringLiteral("input"), QString::fromUtf8(json)); }
 
     // [type, data, metadata, stream, version, position, timeMs] of one event, as JSON text.
     static void appendEvent(QByteArray &out, const Event &e)
@@ -236,6 +277,7 @@ struct Decider::Private
     QString domain;
     ScriptEngine js;
     QJSValue api;
+    QJSValue fnInit, fnEvolve, fnDecide, fnUpcast, fnStateText, fnParseState;
     bool valid = false;
     std::optional<ProjectionError> error;
     QStringList commandTypes;
@@ -336,7 +378,7 @@ int Decider::schemaVersion(const QString &eventType) const
 Decider::State Decider::initialState()
 {
     State state;
-    state.m_value = d->run(QStringLiteral("__decider.init()"));
+    state.m_value = d->invoke(d->fnInit, {}, 0);
     state.m_version = -1;
     return state;
 }
@@ -345,8 +387,6 @@ void Decider::evolve(State &state, std::span<const Event> events)
 {
     if (events.empty())
         return;
-    if (!d->valid)
-        throw DeciderError(*d->error);
     QByteArray input;
     input.reserve(qsizetype(events.size()) * 256);
     input.append('[');
@@ -356,71 +396,48 @@ void Decider::evolve(State &state, std::span<const Event> events)
         Private::appendEvent(input, events[i]);
     }
     input.append(']');
-    d->setInput(input);
-    d->api.setProperty(QStringLiteral("state"), state.m_value);
-    QJSValue result;
-    QStringList trace;
-    const ScriptEngine::Outcome outcome = d->js.evaluate(QStringLiteral("__decider.evolve()"), kDriverFile, &result, &trace);
-    if (outcome != ScriptEngine::Outcome::Ok) {
-        d->api.setProperty(QStringLiteral("state"), QJSValue());
-        d->raise(outcome, result, trace, ProjectionError::Kind::Runtime,
-                 qint64(d->api.property(QStringLiteral("at")).toNumber()));
-    }
-    state.m_value = d->api.property(QStringLiteral("state"));
-    d->api.setProperty(QStringLiteral("state"), QJSValue());
+    state.m_value = d->invoke(d->fnEvolve, {state.m_value, QString::fromUtf8(input)}, Private::kAtEvent);
     state.m_version = events.back().version;
 }
 
 Decider::Json Decider::stateJson(const State &state)
 {
-    d->api.setProperty(QStringLiteral("state"), state.m_value);
-    const QString text = d->run(QStringLiteral("__decider.stateText()")).toString();
-    d->api.setProperty(QStringLiteral("state"), QJSValue());
+    const QString text = d->invoke(d->fnStateText, {state.m_value}, 0).toString();
     return Json::parse(text.toStdString());
 }
 
 Decider::State Decider::stateFromJson(const Json &json, qint64 version)
 {
-    d->setInput(QByteArray::fromStdString(json.dump()));
-    d->run(QStringLiteral("__decider.parseState()"));
     State state;
-    state.m_value = d->api.property(QStringLiteral("state"));
+    state.m_value = d->invoke(d->fnParseState, {QString::fromStdString(json.dump())}, 0);
     state.m_version = version;
-    d->api.setProperty(QStringLiteral("state"), QJSValue());
     return state;
 }
 
 Decider::Decision Decider::decide(const DeciderCommand &command, const State &state)
 {
-    if (!d->valid)
-        throw DeciderError(*d->error);
     Json input = Json::object();
     input["type"] = command.type.toStdString();
     input["stream"] = command.stream.toStdString();
     input["data"] = command.data;
     input["metadata"] = command.metadata;
-    d->setInput(QByteArray::fromStdString(input.dump()));
-    d->api.setProperty(QStringLiteral("state"), state.m_value);
-    QJSValue result;
-    QStringList trace;
-    const ScriptEngine::Outcome outcome = d->js.evaluate(QStringLiteral("__decider.decide()"), kDriverFile, &result, &trace);
-    d->api.setProperty(QStringLiteral("state"), QJSValue());
+    QJSValue thrown;
+    const QJSValue result = d->invoke(d->fnDecide, {state.m_value, QString::fromStdString(input.dump())}, 0, &thrown);
     Decision decision;
-    if (outcome == ScriptEngine::Outcome::Threw) {
+    if (!thrown.isUndefined()) {
         // A plain Error (or a class of the script's own derived from it) or a thrown string is
         // the domain saying no; the built-in error types are bugs.
-        if (result.isString()) {
-            decision.rejection = result.toString();
+        if (thrown.isString()) {
+            decision.rejection = thrown.toString();
             return decision;
         }
-        if (result.isError() && result.errorType() == QJSValue::GenericError
-            && !result.property(QStringLiteral("scriptError")).toBool()) {
-            decision.rejection = result.property(QStringLiteral("message")).toString();
+        if (thrown.isError() && thrown.errorType() == QJSValue::GenericError
+            && !thrown.property(QStringLiteral("scriptError")).toBool()) {
+            decision.rejection = thrown.property(QStringLiteral("message")).toString();
             return decision;
         }
+        d->raise(ScriptEngine::Outcome::Threw, thrown, ScriptEngine::traceOf(thrown), ProjectionError::Kind::Runtime, 0);
     }
-    if (outcome != ScriptEngine::Outcome::Ok)
-        d->raise(outcome, result, trace, ProjectionError::Kind::Runtime, 0);
     const Json events = Json::parse(result.toString().toStdString());
     for (const Json &e : events) {
         NewEvent event;
@@ -446,11 +463,11 @@ Event Decider::upcast(const Event &event)
         return event;
     QByteArray input;
     Private::appendEvent(input, event);
-    d->setInput(input);
-    const Json out = Json::parse(d->run(QStringLiteral("__decider.upcastOne()"), event.position).toString().toStdString());
+    const QJSValue out = d->invoke(d->fnUpcast, {QString::fromUtf8(input)}, event.position);
+    const Json pair = Json::parse(out.toString().toStdString());
     Event upcast = event;
-    upcast.data = QByteArray::fromStdString(out[0].dump());
-    upcast.metadata = QByteArray::fromStdString(out[1].dump());
+    upcast.data = QByteArray::fromStdString(pair[0].dump());
+    upcast.metadata = QByteArray::fromStdString(pair[1].dump());
     return upcast;
 }
 

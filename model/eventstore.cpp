@@ -301,6 +301,9 @@ struct EventStore::Private
     SqliteStatement selectById;
     SqliteStatement selectIdAt;
     mutable SqliteStatement selectStreamName;
+    // readStream() forward, prepared on first use (command handlers read a stream per command).
+    mutable SqliteStatement selectStreamId;
+    mutable SqliteStatement selectStreamEvents;
     mutable SqliteStatement selectTypeName;
 
     void prepareWriteStatements();
@@ -431,7 +434,7 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
             db.exec("PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; "
                     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
         } else {
-            db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+            db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;");
         }
         if (tableCount == 0) {
             db.exec("BEGIN IMMEDIATE");
@@ -1906,14 +1909,43 @@ qint64 EventStore::snapshotCount() const
 std::vector<Event> EventStore::readStream(const QString &stream, qint64 fromVersion, qint64 maxCount, bool backward) const
 {
     std::vector<Event> out;
+    if (maxCount == 0)
+        return out;
+    if (!backward) {
+        // The common case, on statements kept prepared.
+        if (!d->selectStreamId.isPrepared()) {
+            d->selectStreamId = SqliteStatement(*d->db, "SELECT id FROM streams WHERE name=?");
+            d->selectStreamEvents = SqliteStatement(*d->db, "SELECT " + QByteArray(kEventColumns)
+                                                                + " FROM events WHERE stream_id=? AND version>=? ORDER BY version LIMIT ?");
+        }
+        SqliteStatement &idQuery = d->selectStreamId;
+        idQuery.bind(1, stream);
+        const bool found = idQuery.step();
+        const qint64 id = found ? idQuery.int64(0) : 0;
+        idQuery.reset();
+        if (!found)
+            return out;
+        SqliteStatement &st = d->selectStreamEvents;
+        st.bind(1, id);
+        st.bind(2, fromVersion);
+        st.bind(3, maxCount < 0 ? std::numeric_limits<qint64>::max() : maxCount);
+        try {
+            while (st.step())
+                out.push_back(d->rowToEvent(st));
+        } catch (...) {
+            st.reset();
+            throw;
+        }
+        st.reset();
+        return out;
+    }
     const auto id = d->lookupId("SELECT id FROM streams WHERE name=?", stream);
-    if (!id || maxCount == 0)
+    if (!id)
         return out;
     SqliteStatement st(*d->db, "SELECT " + QByteArray(kEventColumns)
-                                   + (backward ? " FROM events WHERE stream_id=? AND version<=? ORDER BY version DESC LIMIT ?"
-                                               : " FROM events WHERE stream_id=? AND version>=? ORDER BY version LIMIT ?"));
+                                   + " FROM events WHERE stream_id=? AND version<=? ORDER BY version DESC LIMIT ?");
     st.bind(1, *id);
-    st.bind(2, backward && fromVersion < 0 ? std::numeric_limits<qint64>::max() : fromVersion);
+    st.bind(2, fromVersion < 0 ? std::numeric_limits<qint64>::max() : fromVersion);
     st.bind(3, maxCount < 0 ? std::numeric_limits<qint64>::max() : maxCount);
     while (st.step())
         out.push_back(d->rowToEvent(st));

@@ -56,6 +56,16 @@ int guessColumn(const QString &lineText, const QString &message)
     return lineText.isEmpty() ? 0 : 1;
 }
 
+// A script's name as V4 reports it ("file:name.js", "file:///abs/name.js"), without the scheme.
+QStringView withoutScheme(QStringView name)
+{
+    if (name.startsWith(u"file://"))
+        return name.mid(7);
+    if (name.startsWith(u"file:"))
+        return name.mid(5);
+    return name;
+}
+
 // Line and column of an error from the evaluate() trace ("function:line:column:file").
 void locate(ProjectionError &error, const QStringList &trace, const QString &sourceText, const QString &file)
 {
@@ -64,7 +74,7 @@ void locate(ProjectionError &error, const QStringList &trace, const QString &sou
         if (parts.size() < 4)
             continue;
         const QString frameFile = parts.mid(3).join(u':');
-        if (frameFile != QStringLiteral("file:") + file && frameFile != file)
+        if (withoutScheme(frameFile) != withoutScheme(file))
             continue;
         error.line = parts[1].toInt();
         error.column = std::max(0, parts[2].toInt());
@@ -105,6 +115,43 @@ ScriptEngine::Outcome ScriptEngine::evaluate(const QString &code, const QString 
         }
         // A stale interrupt, meant for an evaluation that had just ended: again.
     }
+}
+
+ScriptEngine::Outcome ScriptEngine::call(const QJSValue &fn, const QJSValueList &args, QJSValue *result, QStringList *trace)
+{
+    for (;;) {
+        trace->clear();
+        const quint64 first = m_watchdog.begin();
+        *result = fn.call(args);
+        const quint64 last = m_watchdog.current();
+        m_watchdog.end();
+        if (!m_engine.isInterrupted()) {
+            if (!result->isError())
+                return Outcome::Ok;
+            *trace = traceOf(*result);
+            return Outcome::Threw;
+        }
+        m_engine.setInterrupted(false);
+        for (quint64 seq = first; seq <= last; seq += 2) {
+            if (m_watchdog.interrupted(seq))
+                return Outcome::Interrupted;
+        }
+    }
+}
+
+QStringList ScriptEngine::traceOf(const QJSValue &error)
+{
+    QStringList trace;
+    const QStringList frames = error.property(QStringLiteral("stack")).toString().split(u'\n', Qt::SkipEmptyParts);
+    for (const QString &frame : frames) {
+        // "name@file:mine.js:3"
+        const qsizetype at = frame.indexOf(u'@');
+        const qsizetype colon = frame.lastIndexOf(u':');
+        if (at < 0 || colon <= at)
+            continue;
+        trace.append(frame.left(at) + u':' + frame.mid(colon + 1) + QStringLiteral(":0:") + frame.mid(at + 1, colon - at - 1));
+    }
+    return trace;
 }
 
 ProjectionError ScriptEngine::errorOf(Outcome outcome, const QJSValue &value, const QStringList &trace,

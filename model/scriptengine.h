@@ -35,6 +35,15 @@ public:
     // Evaluates code as the file `file`; trace gets the stack of a thrown error.
     Outcome evaluate(const QString &code, const QString &file, QJSValue *result, QStringList *trace);
 
+    // Calls fn with args under the watchdog (no source text to compile: much cheaper than
+    // evaluate() for a call made per event or command). A thrown Error's stack stands in for the
+    // trace. A function that may throw something other than an Error should catch it itself:
+    // a thrown string comes back like a returned one.
+    Outcome call(const QJSValue &fn, const QJSValueList &args, QJSValue *result, QStringList *trace);
+    // The trace of a thrown Error from its stack ("function@file:line" lines), in the form
+    // evaluate() gives ("function:line:column:file").
+    static QStringList traceOf(const QJSValue &error);
+
     // The error of a failed evaluation (value: what it threw), located in sourceText when the
     // trace passes through `file` (the user's script, as given to evaluate()).
     ProjectionError errorOf(Outcome outcome, const QJSValue &value, const QStringList &trace, ProjectionError::Kind kind,

@@ -46,6 +46,7 @@ public:
     bool isNull(int column) const;
     bool isBlob(int column) const;
     int extendedError() const { return m_lastCode; }
+    bool isPrepared() const { return m_stmt != nullptr; }
 
 private:
     SqliteDb *m_db = nullptr;

@@ -486,6 +486,8 @@ const std::vector<Command> &commands()
         {"project", "Run a KurrentDB-style JavaScript projection over a store or an event file.", &runProject},
         {"diff-projection", "Run two versions of a projection and compare their states per partition.", &runDiffProjection},
         {"bisect", "Find the first event after which a condition on a projection's state holds.", &runBisect},
+        {"command", "Send a command to an aggregate: decide with a JavaScript decider, append with concurrency checks.", &runCommandCommand},
+        {"bench", "Measure the command side: N concurrent clients sending commands (bench commands).", &runBench},
     };
     return list;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "decider.h"
 #include "eventstore.h"
 #include "projectioncomparison.h"
 #include "temporarystore.h"
@@ -200,6 +201,16 @@ QString eventLabel(const Event &event);
 // JSON text for output: compact (indent < 0) or indented; invalid UTF-8 replaced.
 QString jsonText(const nlohmann::ordered_json &value, int indent = -1);
 
+// ---- commands to deciders (command, bench commands) ---------------------------------------
+
+QCommandLineOption domainOption();   // --domain bank|order
+QCommandLineOption deciderOption();  // --decider FILE.js
+// The decider of --domain or --decider (exactly one); UsageError / CommandError otherwise.
+std::unique_ptr<Decider> openDecider(const CommandLine &cl, const QCommandLineOption &domain, const QCommandLineOption &decider);
+// The decider's command type matching `type` case-insensitively; UsageError when it lists its
+// commands and none matches.
+QString resolveCommandType(const Decider &decider, const QString &type);
+
 // ---- commands ----------------------------------------------------------------------------
 
 using CommandFn = int (*)(const QStringList &args);
@@ -221,5 +232,7 @@ int runVerify(const QStringList &args);
 int runProject(const QStringList &args);
 int runDiffProjection(const QStringList &args);
 int runBisect(const QStringList &args);
+int runCommandCommand(const QStringList &args);
+int runBench(const QStringList &args);
 
 } // namespace eventlens::cli

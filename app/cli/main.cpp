@@ -33,8 +33,8 @@ QString mainHelp()
         "\n"
         "Data output with --json is JSON Lines with the keys position, stream, version, id, type,\n"
         "data, metadata, time. Errors go to stderr.\n"
-        "Exit codes: 0 success, 1 failure, 2 usage error, 3 concurrency conflict (append);\n"
-        "diff-projection and bisect: 1 different / never holds, 4 failure.\n").arg(QString::fromLatin1(kProgram));
+        "Exit codes: 0 success, 1 failure, 2 usage error, 3 concurrency conflict (append, command);\n"
+        "diff-projection and bisect: 1 different / never holds, 4 failure; command: 4 domain error.\n").arg(QString::fromLatin1(kProgram));
     return text;
 }
 

@@ -32,3 +32,8 @@ add_executable(eventlens-bench-projection ${CMAKE_CURRENT_LIST_DIR}/bench_projec
 target_link_libraries(eventlens-bench-projection PRIVATE eventlens_model)
 target_compile_definitions(eventlens-bench-projection PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}"
                            EVENTLENS_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+# eventlens-bench-commands: where a command's time goes (decide, evolve, stream read, durable append)
+# and commands/s at 1..16 clients.   build-rel/bin/eventlens-bench-commands [--quick]
+add_executable(eventlens-bench-commands ${CMAKE_CURRENT_LIST_DIR}/bench_commands.cpp)
+target_link_libraries(eventlens-bench-commands PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-commands PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
