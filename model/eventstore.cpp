@@ -252,6 +252,7 @@ struct EventStore::Private
         QByteArray utf8;
     };
     bool inBatch = false;
+    bool walSync = false; // commits are synced by syncWal() (ReadWrite connections)
     bool deferredIndexes = false; // the batch started on an empty log (see kDeferrableIndexes)
     BatchIdIndex batchIds;        // the given ids of a deferred batch
     std::vector<qint64> appendTypes; // the type of each event of the running append
@@ -308,7 +309,13 @@ struct EventStore::Private
 
     void prepareWriteStatements();
     void beginBatch();
-    void commitBatch();
+    // Commits the open batch. With syncNow false the caller must call syncWal() and then
+    // shared->notifyCommit() before anyone relies on the commit (group commit does, after
+    // letting the next group start).
+    void commitBatch(bool syncNow = true);
+    // Makes every transaction committed so far durable: fdatasync of the write-ahead log through
+    // SQLite's own file handle. Throws StoreError.
+    void syncWal();
     void rollbackBatch();
     // The cached or stored state of a stream; nullptr when it does not exist.
     StreamState *findStream(const QString &stream);
@@ -333,8 +340,9 @@ struct EventStore::Private
         streamSlots.clear();
         typeSlots.clear();
     }
-    // Runs a group of queued appends in the open batch and commits once (group commit).
-    void runGroup(const std::vector<AppendRequest *> &group);
+    // Runs a group of queued appends in the open batch and commits once (group commit), without
+    // syncing the log: true when it committed (the caller syncs, then reports).
+    bool runGroup(const std::vector<AppendRequest *> &group);
     std::optional<AppendResult> idempotentResult(const StreamState *state, ExpectedVersion expected,
                                                  const std::vector<NewEvent> &events);
     struct IdHit
@@ -434,7 +442,13 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
             db.exec("PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; "
                     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
         } else {
-            db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;");
+            // Durability: every commit of this connection is followed by an fdatasync of the
+            // write-ahead log before it is reported (syncWal()), as synchronous=FULL would do
+            // inside COMMIT; doing it after COMMIT lets the next group of appends write while
+            // this one syncs (group commit). NORMAL still syncs around checkpoints.
+            d->walSync = true;
+            db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
+                    "PRAGMA mmap_size=1073741824;");
         }
         if (tableCount == 0) {
             db.exec("BEGIN IMMEDIATE");
@@ -452,6 +466,7 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
                 db.exec("ROLLBACK");
                 throw;
             }
+            d->syncWal();
         }
         SqliteStatement ver(db, "PRAGMA user_version");
         if (ver.step() && ver.int64(0) > kSchemaVersion)
@@ -552,7 +567,19 @@ void EventStore::Private::beginBatch()
     }
 }
 
-void EventStore::Private::commitBatch()
+void EventStore::Private::syncWal()
+{
+    if (!walSync)
+        return; // a store being built is made durable by StoreBuilder, all at once
+    sqlite3_file *wal = nullptr;
+    if (sqlite3_file_control(db->handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK || !wal || !wal->pMethods)
+        throw StoreError(QStringLiteral("cannot sync store '%1': no write-ahead log is open").arg(path));
+    const int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK)
+        throw StoreError(QStringLiteral("cannot sync the write-ahead log of store '%1': %2").arg(path, QString::fromUtf8(sqlite3_errstr(rc))));
+}
+
+void EventStore::Private::commitBatch(bool syncNow)
 {
     if (!inBatch)
         throw StoreError(QStringLiteral("no active write batch"));
@@ -595,7 +622,10 @@ void EventStore::Private::commitBatch()
     forgetSlots();
     trustedPreparer = 0;
     writeLock.unlock();
-    shared->notifyCommit();
+    if (syncNow) {
+        syncWal();
+        shared->notifyCommit();
+    }
 }
 
 void EventStore::Private::rollbackBatch()
@@ -1345,11 +1375,28 @@ AppendResult EventStore::append(const QString &stream, ExpectedVersion expected,
         group.assign(shared.queue.begin(), shared.queue.end());
         shared.queue.clear();
         lock.unlock();
-        d->runGroup(group);
+        const bool committed = d->runGroup(group);
+        // The next group may start writing while this one's log is synced.
+        lock.lock();
+        shared.leaderActive = false;
+        shared.groupDone.notify_all();
+        lock.unlock();
+        if (committed) {
+            try {
+                d->syncWal();
+            } catch (...) {
+                // Whether the group is durable is unknown: every append of it fails.
+                const std::exception_ptr error = std::current_exception();
+                for (AppendRequest *r : group) {
+                    if (!r->error)
+                        r->error = error;
+                }
+            }
+            shared.notifyCommit();
+        }
         lock.lock();
         for (AppendRequest *r : group)
             r->done = true;
-        shared.leaderActive = false;
         shared.groupDone.notify_all();
     }
     lock.unlock();
@@ -1358,9 +1405,10 @@ AppendResult EventStore::append(const QString &stream, ExpectedVersion expected,
     return request.result;
 }
 
-void EventStore::Private::runGroup(const std::vector<AppendRequest *> &group)
+bool EventStore::Private::runGroup(const std::vector<AppendRequest *> &group)
 {
     bool anyAppended = false;
+    bool anySucceeded = false;
     for (AppendRequest *r : group) {
         if (!inBatch) {
             // An earlier append hit an error that ended the transaction (I/O error, disk full).
@@ -1370,18 +1418,22 @@ void EventStore::Private::runGroup(const std::vector<AppendRequest *> &group)
         try {
             r->result = append(r->stream, r->expected, r->events);
             anyAppended = anyAppended || r->result.appended > 0;
+            anySucceeded = true;
         } catch (...) {
             r->error = std::current_exception();
         }
     }
     if (!inBatch)
-        return;
+        return false;
     if (!anyAppended) {
         rollbackBatch();
-        return;
+        // An idempotent re-append reports events that an earlier group committed: they must be
+        // durable too.
+        return anySucceeded;
     }
     try {
-        commitBatch();
+        commitBatch(false);
+        return true;
     } catch (...) {
         // Nothing of the group is durable: every append that had succeeded fails with the commit.
         const std::exception_ptr error = std::current_exception();
@@ -1389,6 +1441,7 @@ void EventStore::Private::runGroup(const std::vector<AppendRequest *> &group)
             if (!r->error)
                 r->error = error;
         }
+        return false;
     }
 }
 
@@ -1869,6 +1922,7 @@ void EventStore::saveSnapshot(const AggregateSnapshot &snapshot)
         db.exec("ROLLBACK");
         throw;
     }
+    d->syncWal();
 }
 
 std::optional<AggregateSnapshot> EventStore::latestSnapshot(const QString &stream, const QString &decider, qint64 maxVersion) const
