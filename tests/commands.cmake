@@ -4,3 +4,4 @@ eventlens_add_test(tst_commandhandler SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_co
 # eventlens-cli command and bench commands, end to end on the real binary.
 eventlens_add_test(tst_cli_commands SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_cli_commands.cpp LIBS eventlens_model)
 add_dependencies(tst_cli_commands eventlens-cli)
+eventlens_add_test(tst_specification SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tst_specification.cpp LIBS eventlens_model)

@@ -129,6 +129,61 @@ private slots:
         QVERIFY2(r.err.contains("line 5") && r.err.contains("TypeError"), qPrintable(r.describe()));
     }
 
+    void specExportAndRun()
+    {
+        const QString store = path("specs.eventlens");
+        for (const auto &[type, data] : {std::pair{"OpenAccount", R"({"owner":"Ada"})"}, std::pair{"Deposit", R"({"amount":40})"}}) {
+            const CliRun r = command(store, {QStringLiteral("--domain"), QStringLiteral("bank"), QStringLiteral("--stream"), QStringLiteral("account-7"),
+                                             QStringLiteral("--type"), QLatin1String(type), QStringLiteral("--data"), QLatin1String(data)});
+            QVERIFY2(r.code == 0, qPrintable(r.describe()));
+        }
+        const QByteArray before = fileHash(store);
+        const QString specPath = path("overdraw.json");
+        CliRun r = cli({QStringLiteral("spec"), QStringLiteral("export"), store, QStringLiteral("--domain"), QStringLiteral("bank"),
+                        QStringLiteral("--stream"), QStringLiteral("account-7"), QStringLiteral("--type"), QStringLiteral("withdraw"),
+                        QStringLiteral("--data"), QStringLiteral(R"({"amount":41})"), QStringLiteral("--name"), QStringLiteral("no overdraft"),
+                        QStringLiteral("--out"), specPath});
+        QVERIFY2(r.code == 0, qPrintable(r.describe()));
+        QCOMPARE(fileHash(store), before); // read-only
+        QFile f(specPath);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        Json spec = Json::parse(f.readAll().toStdString());
+        f.close();
+        QCOMPARE(spec["name"], "no overdraft");
+        QCOMPARE(spec["given"].size(), size_t(2));
+        QCOMPARE(spec["when"]["type"], "Withdraw");
+        QCOMPARE(spec["thenError"], "insufficient funds: balance 40.00, requested 41.00");
+
+        r = cli({QStringLiteral("spec"), QStringLiteral("run"), specPath});
+        QVERIFY2(r.code == 0, qPrintable(r.describe()));
+        QVERIFY(r.out.contains("PASS  no overdraft"));
+        QVERIFY(r.out.contains("1 passed, 0 failed"));
+
+        // A second specification that fails: exit 1 naming it.
+        Json broken = spec;
+        broken["name"] = "wrong expectation";
+        broken["thenError"] = "something else";
+        const QString both = path("both.json");
+        QFile out(both);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QByteArray::fromStdString(Json{{"specifications", Json::array({spec, broken})}}.dump()));
+        out.close();
+        r = cli({QStringLiteral("spec"), QStringLiteral("run"), both, QStringLiteral("--json")});
+        QCOMPARE(r.code, 1);
+        const std::vector<Json> lines = jsonLines(r.out);
+        QCOMPARE(lines.size(), size_t(2));
+        QCOMPARE(lines[0]["passed"], true);
+        QCOMPARE(lines[1]["passed"], false);
+        QVERIFY2(r.err.contains("wrong expectation"), qPrintable(r.describe()));
+
+        // --out never overwrites.
+        r = cli({QStringLiteral("spec"), QStringLiteral("export"), store, QStringLiteral("--domain"), QStringLiteral("bank"),
+                 QStringLiteral("--stream"), QStringLiteral("account-7"), QStringLiteral("--type"), QStringLiteral("Deposit"),
+                 QStringLiteral("--out"), specPath});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("not overwritten"), qPrintable(r.describe()));
+    }
+
     void benchCommands_data()
     {
         QTest::addColumn<QString>("domain");

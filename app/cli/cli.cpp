@@ -488,6 +488,7 @@ const std::vector<Command> &commands()
         {"bisect", "Find the first event after which a condition on a projection's state holds.", &runBisect},
         {"command", "Send a command to an aggregate: decide with a JavaScript decider, append with concurrency checks.", &runCommandCommand},
         {"bench", "Measure the command side: N concurrent clients sending commands (bench commands).", &runBench},
+        {"spec", "Run given/when/then specifications of deciders (spec run), or make one from history (spec export).", &runSpec},
     };
     return list;
 }

@@ -234,5 +234,6 @@ int runDiffProjection(const QStringList &args);
 int runBisect(const QStringList &args);
 int runCommandCommand(const QStringList &args);
 int runBench(const QStringList &args);
+int runSpec(const QStringList &args);
 
 } // namespace eventlens::cli
