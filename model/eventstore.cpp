@@ -1344,11 +1344,13 @@ AppendResult EventStore::append(const QString &stream, ExpectedVersion expected,
     if (d->inBatch)
         throw StoreError(QStringLiteral("a write batch is already active on this connection"));
     StoreShared &shared = *d->shared;
-    AppendRequest request{stream, expected, events, {}, {}, false};
+    AppendRequest request{stream, expected, events, {}, {}, false, false};
     std::unique_lock lock(shared.queueMutex);
     shared.queue.push_back(&request);
     while (!request.done) {
-        if (shared.leaderActive) {
+        // A request taken into a group waits for it to be synced, while the next group may
+        // already be led by another thread.
+        if (shared.leaderActive || request.taken) {
             shared.groupDone.wait(lock);
             continue;
         }
@@ -1374,6 +1376,8 @@ AppendResult EventStore::append(const QString &stream, ExpectedVersion expected,
         lock.lock();
         group.assign(shared.queue.begin(), shared.queue.end());
         shared.queue.clear();
+        for (AppendRequest *r : group)
+            r->taken = true;
         lock.unlock();
         const bool committed = d->runGroup(group);
         // The next group may start writing while this one's log is synced.

@@ -20,7 +20,8 @@ struct AppendRequest
     const std::vector<NewEvent> &events;
     AppendResult result;
     std::exception_ptr error;
-    bool done = false;
+    bool taken = false; // a leader took it into its group
+    bool done = false;  // its group committed and synced (or failed)
 };
 
 // State shared by the connections of one store opened in this process (EventStore::openAnother):
