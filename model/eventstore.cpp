@@ -303,6 +303,7 @@ struct EventStore::Private
     SqliteStatement selectIdAt;
     mutable SqliteStatement selectStreamName;
     // readStream() forward, prepared on first use (command handlers read a stream per command).
+    SqliteStatement selectHead; // the last event, read at the start of each write batch
     mutable SqliteStatement selectStreamId;
     mutable SqliteStatement selectStreamEvents;
     mutable SqliteStatement selectTypeName;
@@ -551,11 +552,13 @@ void EventStore::Private::beginBatch()
     trustedPreparer = 0;
     stopPredicting.reset();
     forgetSlots();
-    SqliteStatement head(*db, "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
-    if (head.step()) {
-        lastPosition = head.int64(0);
-        headHash = head.bytes(1);
+    if (!selectHead.isPrepared())
+        selectHead = SqliteStatement(*db, "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
+    if (selectHead.step()) {
+        lastPosition = selectHead.int64(0);
+        headHash = selectHead.bytes(1);
     }
+    selectHead.reset();
     if (lastPosition == 0) {
         try {
             db->exec(kDropDeferrableIndexes);

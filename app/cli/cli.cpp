@@ -486,9 +486,12 @@ const std::vector<Command> &commands()
         {"project", "Run a KurrentDB-style JavaScript projection over a store or an event file.", &runProject},
         {"diff-projection", "Run two versions of a projection and compare their states per partition.", &runDiffProjection},
         {"bisect", "Find the first event after which a condition on a projection's state holds.", &runBisect},
+        {"query", "Bring a read model (balance, orders, your own) up to date and query it by key or filter.", &runQuery},
+        {"read-models", "List the read models of a store with their checkpoint, entries and lag.", &runReadModels},
         {"command", "Send a command to an aggregate: decide with a JavaScript decider, append with concurrency checks.", &runCommandCommand},
         {"bench", "Measure the command side: N concurrent clients sending commands (bench commands).", &runBench},
         {"spec", "Run given/when/then specifications of deciders (spec run), or make one from history (spec export).", &runSpec},
+        {"serve", "Serve commands, read-model queries and streams over HTTP (the CQRS loop of a store).", &runServe},
     };
     return list;
 }

@@ -232,8 +232,11 @@ int runVerify(const QStringList &args);
 int runProject(const QStringList &args);
 int runDiffProjection(const QStringList &args);
 int runBisect(const QStringList &args);
+int runQuery(const QStringList &args);
+int runReadModels(const QStringList &args);
 int runCommandCommand(const QStringList &args);
 int runBench(const QStringList &args);
+int runServe(const QStringList &args);
 int runSpec(const QStringList &args);
 
 } // namespace eventlens::cli

@@ -37,3 +37,8 @@ target_compile_definitions(eventlens-bench-projection PRIVATE EVENTLENS_BENCH_BU
 add_executable(eventlens-bench-commands ${CMAKE_CURRENT_LIST_DIR}/bench_commands.cpp)
 target_link_libraries(eventlens-bench-commands PRIVATE eventlens_model)
 target_compile_definitions(eventlens-bench-commands PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# eventlens-bench-readmodel: read models (catch-up rate, point query p50/p99, filter, live latency).
+#   build-rel/bin/eventlens-bench-readmodel [--events N] [--store PATH] [--queries K] [--dir DIR] [--json]
+add_executable(eventlens-bench-readmodel ${CMAKE_CURRENT_LIST_DIR}/bench_readmodel.cpp)
+target_link_libraries(eventlens-bench-readmodel PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-readmodel PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
