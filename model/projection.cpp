@@ -753,7 +753,7 @@ Projection::Json Projection::results() const
 Projection::Json Projection::takeTouched()
 {
     Json out = d->query(QStringLiteral("__eventlens.touched()"));
-    return out.is_object() ? out : Json::object();
+    return out.is_array() ? out : Json::array();
 }
 
 void Projection::setUndoRecording(bool on)

@@ -124,9 +124,9 @@ public:
     Json sharedState() const;       // null without $initShared
     Json result(const QString &partition = {}) const; // the transforms applied to the state
     Json results() const;           // {partition: result, ...}
-    // The partitions events touched since the last call (or restore()): {partition: [state,
-    // result]} (result null without transforms); for comparing two runs without reading every
-    // partition.
+    // The partitions events touched since the last call (or restore()), in the order they were
+    // first touched: [[partition, state, result], ...] (result null without transforms); for
+    // read models and for comparing two runs without reading every partition.
     Json takeTouched();
     // {state, result} of one partition as [state, result]; null when it does not exist.
     Json entry(const QString &partition) const;

@@ -21,9 +21,7 @@ constexpr auto kIdleWait = std::chrono::milliseconds(100); // how often an idle 
 constexpr auto kHeadRefresh = std::chrono::milliseconds(200); // head position at most this often while busy
 constexpr int kStateCostFactor = 20; // state saves at least 20x their own cost apart (<= 5% of the time)
 constexpr int kCommitCostFactor = 4; // while catching up, commits at least 4x their own cost apart
-// ... and at the latest when about this many partitions wait to be written: takeTouched() returns
-// them as one JSON object whose parsing grows faster than linearly with its size (at this size
-// the superlinear part is about as big as the linear one).
+// ... and at the latest when about this many partitions wait to be written (one transaction).
 constexpr qsizetype kMaxTouched = 16384;
 
 qint64 msBetween(Clock::time_point from, Clock::time_point to)
@@ -424,11 +422,12 @@ void Projector::follow(Projection &projection)
         const Json touched = projection.takeTouched();
         ReadDatabase::Transaction tx = db.begin();
         qint64 delta = 0;
-        if (touched.is_object()) {
-            for (auto it = touched.begin(); it != touched.end(); ++it) {
-                const QString key = QString::fromStdString(it.key());
-                const Json &pair = it.value();
-                const Json &value = pair.is_array() && pair.size() == 2 ? pair[withResult ? 1 : 0] : pair;
+        if (touched.is_array()) {
+            for (const Json &triple : touched) {
+                if (!triple.is_array() || triple.size() != 3 || !triple[0].is_string())
+                    continue;
+                const QString key = QString::fromStdString(triple[0].get<std::string>());
+                const Json &value = triple[withResult ? 2 : 1];
                 qint64 position = byStream ? streamPositions.value(key, 0) : lastHandled;
                 if (position <= 0)
                     position = last.position;
