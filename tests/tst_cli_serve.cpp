@@ -83,8 +83,11 @@ private slots:
 
     void cleanupTestCase()
     {
+        // SIGTERM stops the server cleanly (workers joined, projectors stopped).
         m_server.terminate();
         QVERIFY(m_server.waitForFinished(30000));
+        QCOMPARE(m_server.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(m_server.exitCode() == 0, m_server.readAllStandardError().constData());
     }
 
     void commands()
