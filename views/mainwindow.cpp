@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "commandconsoledock.h"
+#include "cqrsflowview.h"
 #include "demogenerator.h"
 #include "eventdetailpane.h"
 #include "eventlistmodel.h"
@@ -26,6 +28,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -341,6 +344,22 @@ void MainWindow::createWidgets()
     });
     connect(m_projectionDock, &ProjectionDock::stateFunctionReleased, this, [this] { m_statePane->setStateFunction(nullptr); });
 
+    // The command console and the CQRS flow: hidden until the View menu shows them.
+    m_commandDock = new CommandConsoleDock(this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_commandDock);
+    m_commandDock->hide();
+    connect(this, &MainWindow::storeOpened, m_commandDock, &CommandConsoleDock::setStorePath);
+    connect(m_commandDock, &CommandConsoleDock::positionActivated, this, &MainWindow::selectPosition);
+    connect(m_commandDock, &CommandConsoleDock::storeChanged, this, &MainWindow::reload);
+    m_flowView = new CqrsFlowView;
+    m_flowDock = new QDockWidget(tr("CQRS Flow"), this);
+    m_flowDock->setObjectName(QStringLiteral("cqrsFlowDock"));
+    m_flowDock->setWidget(m_flowView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_flowDock);
+    splitDockWidget(m_commandDock, m_flowDock, Qt::Horizontal); // beside the console
+    m_flowDock->hide();
+    connect(m_commandDock->session(), &CommandSession::countersChanged, m_flowView, &CqrsFlowView::setCounters);
+
     resize(1400, 850);
 }
 
@@ -426,6 +445,16 @@ void MainWindow::createActions()
     projection->setObjectName(QStringLiteral("projectionDockAction"));
     projection->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     view->addAction(projection);
+    QAction *commands = m_commandDock->toggleViewAction();
+    commands->setText(tr("Co&mmand Console"));
+    commands->setObjectName(QStringLiteral("commandConsoleAction"));
+    commands->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
+    view->addAction(commands);
+    QAction *flow = m_flowDock->toggleViewAction();
+    flow->setText(tr("C&QRS Flow"));
+    flow->setObjectName(QStringLiteral("cqrsFlowAction"));
+    flow->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    view->addAction(flow);
 
     QMenu *go = menuBar()->addMenu(tr("&Navigate"));
     add(go, tr("&Next Event"), "nextEventAction", QKeySequence(Qt::CTRL | Qt::Key_Down), [this] { stepInLog(1); });

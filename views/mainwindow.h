@@ -13,6 +13,7 @@
 #include <optional>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -22,6 +23,8 @@ class QToolButton;
 
 namespace eventlens {
 
+class CommandConsoleDock;
+class CqrsFlowView;
 class EventDetailPane;
 class EventListModel;
 class EventTableProxy;
@@ -87,6 +90,11 @@ public:
     PredicateScan *predicateScan() const { return m_scan; }
     // The projection debugger (View → Projection Debugger); it replays over the open store.
     ProjectionDock *projectionDock() const { return m_projectionDock; }
+    // The command console (View → Command Console) and the CQRS flow (View → CQRS Flow), fed
+    // by the console's session; commands go to the open store, and the log reloads after them.
+    CommandConsoleDock *commandConsoleDock() const { return m_commandDock; }
+    QDockWidget *flowDock() const { return m_flowDock; }
+    CqrsFlowView *flowView() const { return m_flowView; }
     // The query the log shows (streams pane selection + filter bar + order).
     EventQuery currentQuery() const;
     // Makes the event at position current (0: the first row), when it is in the view.
@@ -149,6 +157,9 @@ private:
     TimelineHistogram *m_histogram = nullptr;
     PredicateScan *m_scan = nullptr;
     ProjectionDock *m_projectionDock = nullptr;
+    CommandConsoleDock *m_commandDock = nullptr;
+    QDockWidget *m_flowDock = nullptr;
+    CqrsFlowView *m_flowView = nullptr;
     QSplitter *m_centerSplitter = nullptr;
     QSplitter *m_rightSplitter = nullptr;
     QLabel *m_matchLabel = nullptr;
