@@ -5,6 +5,9 @@
 
 #include "commandconsoledock.h"
 #include "cqrsflowview.h"
+#include "queryconsoledock.h"
+#include "readmodelhost.h"
+#include "specificationdialog.h"
 #include "eventlistmodel.h"
 #include "eventstore.h"
 #include "eventtableproxy.h"
@@ -105,6 +108,7 @@ private Q_SLOTS:
     void flowViewHighlightsPath();
     void flowViewLayoutAndPalettes();
     void mainWindowIntegration();
+    void mainWindowReadSide();
 
 private:
     QString newStore();
@@ -749,6 +753,72 @@ void TestCommandConsole::mainWindowIntegration()
     QCOMPARE(*dock->lastOutcomeKind(), Kind::Rejected);
     QCOMPARE(view->highlightedStages().last(), QStringLiteral("Aggregate"));
     QCOMPARE(view->counters().rejected, 1);
+}
+
+// The query console and the flow view's read side in the window: the read models start when the
+// console is shown, in the application data folder (never beside the store), follow the
+// commands, and the specification dialog opens on the current event's stream.
+void TestCommandConsole::mainWindowReadSide()
+{
+    cleanup();
+    QSettings().clear();
+    MainWindow window;
+    window.show();
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QVERIFY(window.openStore(m_path));
+    QVERIFY(!window.readModelHost()); // nothing runs until asked for
+    QueryConsoleDock *queries = window.queryConsoleDock();
+    QVERIFY(queries && queries->isHidden());
+    QCOMPARE(window.action(QStringLiteral("queryConsoleAction"))->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Q));
+
+    const QStringList before = QDir(QFileInfo(m_path).absolutePath()).entryList(QDir::Files);
+    window.eventTable()->setFocus();
+    QTest::keyClick(window.eventTable(), Qt::Key_Q, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_VERIFY(queries->isVisible());
+    QTRY_VERIFY(window.readModelHost());
+    QVERIFY(window.readModelHost()->waitUntilCaughtUp(QStringLiteral("balance"), 3, std::chrono::seconds(30)));
+    QVERIFY(QFileInfo::exists(MainWindow::readDatabasePath(m_path)));
+    QVERIFY(!MainWindow::readDatabasePath(m_path).startsWith(QFileInfo(m_path).absolutePath()));
+    QCOMPARE(QDir(QFileInfo(m_path).absolutePath()).entryList(QDir::Files), before);
+
+    // A query through the console, counted by the flow view.
+    queries->keyEdit()->clear();
+    QTest::keyClicks(queries->keyEdit(), QStringLiteral("account-1"));
+    QTest::mouseClick(queries->getButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(queries->getState(), QueryConsoleDock::GetState::Found, Timeout);
+    QVERIFY(queries->lastEntry()->json()["balance"] == 100);
+    QTRY_VERIFY(window.flowView()->counterLines(CqrsFlowView::Stage::Queries).join(u' ').contains(QStringLiteral("1")));
+
+    // A deposit through the command console reaches the read model and the flow view.
+    CommandConsoleDock *dock = window.commandConsoleDock();
+    window.action(QStringLiteral("commandConsoleAction"))->trigger();
+    QTRY_VERIFY(dock->isVisible());
+    dock->setStream(QStringLiteral("account-1"));
+    QVERIFY(dock->setCommandType(QStringLiteral("Deposit")));
+    dock->setPayload(QStringLiteral(R"({"amount": 25})"));
+    dock->sendAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(dock->lastOutcomeKind().has_value(), Timeout);
+    QCOMPARE(*dock->lastOutcomeKind(), Kind::Appended);
+    QVERIFY(window.readModelHost()->waitUntilCaughtUp(QStringLiteral("balance"), 4, std::chrono::seconds(30)));
+    QVERIFY(window.readModelHost()->get(QStringLiteral("balance"), QStringLiteral("account-1"))->json()["balance"] == 125);
+    window.action(QStringLiteral("cqrsFlowAction"))->trigger();
+    QTRY_VERIFY(window.flowView()->counterLines(CqrsFlowView::Stage::ReadModels).join(u' ').contains(QStringLiteral("balance")));
+
+    // The specification dialog opens on the stream of the current event.
+    window.selectPosition(2);
+    QTest::keyClick(window.eventTable(), Qt::Key_G, Qt::ControlModifier | Qt::ShiftModifier);
+    SpecificationDialog *dialog = window.findChild<SpecificationDialog *>();
+    QTRY_VERIFY(dialog && dialog->isVisible());
+    QCOMPARE(dialog->stream(), QStringLiteral("account-1"));
+    dialog->close();
+
+    // Another store: the read models of the first one stop, and start again for the new one.
+    const QString other = newStore();
+    QVERIFY(window.openStore(other));
+    QTRY_VERIFY(window.readModelHost());
+    QVERIFY(window.readModelHost()->waitUntilCaughtUp(QStringLiteral("balance"), 3, std::chrono::seconds(30)));
+    QVERIFY(window.readModelHost()->get(QStringLiteral("balance"), QStringLiteral("account-1"))->json()["balance"] == 100);
 }
 
 QTEST_MAIN(TestCommandConsole)

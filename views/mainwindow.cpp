@@ -2,6 +2,9 @@
 
 #include "commandconsoledock.h"
 #include "cqrsflowview.h"
+#include "queryconsoledock.h"
+#include "readmodelhost.h"
+#include "specificationdialog.h"
 #include "demogenerator.h"
 #include "eventdetailpane.h"
 #include "eventlistmodel.h"
@@ -49,6 +52,7 @@
 #include <QVBoxLayout>
 #include <QSettings>
 #include <QSplitter>
+#include <QCryptographicHash>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
@@ -111,6 +115,68 @@ MainWindow::~MainWindow()
 {
     // The task's destructor cancels it and waits; it must not outlive the widgets it reports to.
     delete m_task;
+    stopReadModels();
+}
+
+QString MainWindow::readDatabasePath(const QString &storePath)
+{
+    const QByteArray key = QCryptographicHash::hash(QFileInfo(storePath).absoluteFilePath().toUtf8(), QCryptographicHash::Sha256).toHex().left(16);
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+        .filePath(QStringLiteral("readmodels/") + QFileInfo(storePath).completeBaseName() + u'-' + QString::fromLatin1(key)
+                  + QStringLiteral(".read"));
+}
+
+void MainWindow::startReadModels()
+{
+    if (m_readModels || !m_store)
+        return;
+    const QString path = readDatabasePath(m_store->path());
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    try {
+        m_readModels = std::make_unique<ReadModelHost>(*m_store, path);
+    } catch (const std::exception &e) {
+        m_queryDock->setUnavailableText(tr("The read models could not start: %1").arg(errorText(e)));
+        return;
+    }
+    ReadModelHost *host = m_readModels.get();
+    connect(host, &ReadModelHost::statusChanged, this, [this, host](const QString &name) {
+        if (const auto status = host->status(name))
+            m_flowView->setReadModelStatus(name, status->checkpoint, status->lagEvents());
+    });
+    host->start();
+    for (const QString &name : host->names()) {
+        if (const auto status = host->status(name))
+            m_flowView->setReadModelStatus(name, status->checkpoint, status->lagEvents());
+    }
+    m_queryDock->setReadModelHost(host);
+}
+
+void MainWindow::stopReadModels()
+{
+    if (!m_readModels)
+        return;
+    m_queryDock->setReadModelHost(nullptr); // waits for its queries
+    m_readModels->stop();
+    m_readModels.reset();
+    m_flowView->clearReadModels();
+    m_queries = 0;
+    m_flowView->setQueryCount(0);
+}
+
+void MainWindow::openSpecificationDialog()
+{
+    if (!m_store)
+        return;
+    if (!m_specDialog)
+        m_specDialog = new SpecificationDialog(this);
+    m_specDialog->setStorePath(m_store->path());
+    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    if (const Event *event = current.isValid() ? m_model->eventAt(current.row()) : nullptr)
+        m_specDialog->setStream(event->stream, 0, event->version);
+    m_specDialog->showTab(SpecificationDialog::ExportTab);
+    m_specDialog->show();
+    m_specDialog->raise();
+    m_specDialog->activateWindow();
 }
 
 QString MainWindow::defaultDemoStorePath()
@@ -360,6 +426,23 @@ void MainWindow::createWidgets()
     m_flowDock->hide();
     connect(m_commandDock->session(), &CommandSession::countersChanged, m_flowView, &CqrsFlowView::setCounters);
 
+    // The query console, beside the command console; its read models (and the flow view's read
+    // side) start when either is shown.
+    m_queryDock = new QueryConsoleDock(this);
+    m_queryDock->setWindowTitle(tr("Query Console"));
+    addDockWidget(Qt::BottomDockWidgetArea, m_queryDock);
+    tabifyDockWidget(m_commandDock, m_queryDock);
+    m_queryDock->hide();
+    connect(m_queryDock, &QueryConsoleDock::queryAnswered, this, [this] {
+        m_flowView->setQueryCount(++m_queries);
+    });
+    for (QDockWidget *dock : {static_cast<QDockWidget *>(m_queryDock), m_flowDock}) {
+        connect(dock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+            if (visible)
+                startReadModels();
+        });
+    }
+
     resize(1400, 850);
 }
 
@@ -455,6 +538,13 @@ void MainWindow::createActions()
     flow->setObjectName(QStringLiteral("cqrsFlowAction"));
     flow->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
     view->addAction(flow);
+    QAction *queries = m_queryDock->toggleViewAction();
+    queries->setText(tr("&Query Console"));
+    queries->setObjectName(QStringLiteral("queryConsoleAction"));
+    queries->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Q));
+    view->addAction(queries);
+    add(view, tr("Given/When/Then &Specification…"), "specificationAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G),
+        &MainWindow::openSpecificationDialog);
 
     QMenu *go = menuBar()->addMenu(tr("&Navigate"));
     add(go, tr("&Next Event"), "nextEventAction", QKeySequence(Qt::CTRL | Qt::Key_Down), [this] { stepInLog(1); });
@@ -549,6 +639,7 @@ bool MainWindow::openStore(const QString &path)
     ++m_generation;
     m_scan->cancel();
     m_histogram->cancel();
+    stopReadModels(); // they follow the store before
     m_store = std::move(store);
     {
         // The filters of the store before do not apply to this one.
@@ -570,6 +661,8 @@ bool MainWindow::openStore(const QString &path)
     selectPosition(0);
     m_table->setFocus();
     Q_EMIT storeOpened(m_store->path());
+    if (m_queryDock->isVisible() || m_flowDock->isVisible())
+        startReadModels();
     return true;
 }
 

@@ -25,6 +25,9 @@ namespace eventlens {
 
 class CommandConsoleDock;
 class CqrsFlowView;
+class QueryConsoleDock;
+class ReadModelHost;
+class SpecificationDialog;
 class EventDetailPane;
 class EventListModel;
 class EventTableProxy;
@@ -95,6 +98,15 @@ public:
     CommandConsoleDock *commandConsoleDock() const { return m_commandDock; }
     QDockWidget *flowDock() const { return m_flowDock; }
     CqrsFlowView *flowView() const { return m_flowView; }
+    QueryConsoleDock *queryConsoleDock() const { return m_queryDock; }
+    // The read models of the open store (nullptr until the query console or the flow view is
+    // shown: their projectors catch up with the whole log when they start).
+    ReadModelHost *readModelHost() const { return m_readModels.get(); }
+    // Where the window keeps a store's read database: QStandardPaths::AppDataLocation/readmodels/
+    // (a store's own folder is never written).
+    static QString readDatabasePath(const QString &storePath);
+    // Opens the given/when/then specification dialog on the stream of the current event.
+    void openSpecificationDialog();
     // The query the log shows (streams pane selection + filter bar + order).
     EventQuery currentQuery() const;
     // Makes the event at position current (0: the first row), when it is in the view.
@@ -145,6 +157,8 @@ private:
     // sourceCurrent: an index of model() (not of the table).
     void onCurrentRowChanged(const QModelIndex &sourceCurrent);
 
+    void startReadModels();
+    void stopReadModels();
     void openStoreDialog();
     void newStoreDialog();
     void importDialog();
@@ -160,6 +174,10 @@ private:
     CommandConsoleDock *m_commandDock = nullptr;
     QDockWidget *m_flowDock = nullptr;
     CqrsFlowView *m_flowView = nullptr;
+    QueryConsoleDock *m_queryDock = nullptr;
+    SpecificationDialog *m_specDialog = nullptr;
+    std::unique_ptr<ReadModelHost> m_readModels;
+    qint64 m_queries = 0;
     QSplitter *m_centerSplitter = nullptr;
     QSplitter *m_rightSplitter = nullptr;
     QLabel *m_matchLabel = nullptr;

@@ -1,12 +1,10 @@
 #include "cli.h"
 
 #include "specification.h"
+#include "specificationrunner.h"
 
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
-
-#include <map>
 
 namespace eventlens::cli {
 
@@ -32,36 +30,19 @@ int runSpecRun(const QStringList &args)
     if (files.isEmpty())
         throw UsageError(QStringLiteral("missing FILE.json"));
 
-    std::map<QString, std::unique_ptr<Decider>> deciders; // by domain name or absolute file
+    SpecificationRunner runner;
     int passed = 0;
     QStringList failed;
     for (const QString &file : files) {
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly))
-            throw CommandError(QStringLiteral("cannot read %1: %2").arg(file, f.errorString()));
-        std::vector<Specification> specs;
+        std::vector<SpecificationOutcome> outcomes;
         try {
-            specs = Specification::parse(f.readAll());
+            outcomes = runner.runFile(file);
         } catch (const std::runtime_error &e) {
-            throw CommandError(QStringLiteral("%1: %2").arg(file, QString::fromUtf8(e.what())));
+            throw CommandError(QString::fromUtf8(e.what()));
         }
-        for (size_t i = 0; i < specs.size(); ++i) {
-            const Specification &spec = specs[i];
-            const QString name = spec.name.isEmpty() ? QStringLiteral("specification %1").arg(i + 1) : spec.name;
-            Specification::Result result;
-            const QString key = spec.domain.isEmpty() ? QFileInfo(QFileInfo(file).dir(), spec.deciderFile).absoluteFilePath() : spec.domain;
-            try {
-                auto &decider = deciders[key];
-                if (!decider)
-                    decider = spec.domain.isEmpty() ? std::make_unique<Decider>(readScript(key), key) : Decider::bundled(spec.domain);
-                if (!decider->isValid())
-                    throw CommandError(QStringLiteral("%1: %2").arg(decider->fileName(), decider->error()->toString()));
-                result = spec.run(*decider);
-            } catch (const DeciderError &e) {
-                result.message = e.error().toString();
-            } catch (const CommandError &e) {
-                result.message = e.message();
-            }
+        for (const SpecificationOutcome &outcome : outcomes) {
+            const QString &name = outcome.name;
+            const Specification::Result &result = outcome.result;
             if (result.passed)
                 ++passed;
             else
