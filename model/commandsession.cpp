@@ -484,35 +484,13 @@ CommandSession::CommandSession(QObject *parent)
 
 CommandSession::~CommandSession()
 {
-    if (!m_thread) {
-        delete m_worker;
-        return;
-    }
     // The worker (its engines and connection) is destroyed on its own thread, after the
     // requests still queued; their results are dropped with this object.
-    Worker *worker = m_worker;
-    QMetaObject::invokeMethod(m_context, [worker] {
-        delete worker;
-        QThread::currentThread()->quit();
-    }, Qt::QueuedConnection);
-    m_thread->wait();
-    delete m_context;
-}
-
-void CommandSession::ensureThread()
-{
-    if (m_thread)
-        return;
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("CommandSession"));
-    m_context = new QObject;
-    m_context->moveToThread(m_thread);
-    m_thread->start();
+    m_thread.finish(m_worker);
 }
 
 quint64 CommandSession::post(Kind kind, std::function<void(Worker &, CommandSessionResult &)> work)
 {
-    ensureThread();
     const quint64 request = ++m_lastRequest;
     if (m_pending++ == 0)
         Q_EMIT busyChanged(true);
@@ -522,9 +500,9 @@ quint64 CommandSession::post(Kind kind, std::function<void(Worker &, CommandSess
     result.request = request;
     result.storeGeneration = m_storeGeneration;
     Worker *worker = m_worker;
-    QMetaObject::invokeMethod(m_context, [worker, result = std::move(result), work = std::move(work)]() mutable {
+    m_thread.post([worker, result = std::move(result), work = std::move(work)]() mutable {
         worker->run(std::move(result), work);
-    }, Qt::QueuedConnection);
+    });
     return request;
 }
 

@@ -8,6 +8,8 @@
 #include <QMap>
 #include <QMetaType>
 #include <QObject>
+
+#include "sessionthread.h"
 #include <QString>
 #include <QStringList>
 
@@ -225,11 +227,9 @@ private:
     quint64 post(Kind kind, std::function<void(Worker &, CommandSessionResult &)> work);
     void deliver(CommandSessionResult result);
     void count(const CommandSessionResult &result);
-    void ensureThread();
     const DomainInfo *info(const QString &domain) const;
 
-    QThread *m_thread = nullptr;
-    QObject *m_context = nullptr; // lives on m_thread: requests are queued to it
+    SessionThread m_thread{this, QStringLiteral("CommandSession")};
     Worker *m_worker = nullptr;   // used and deleted on m_thread once it started
     quint64 m_lastRequest = 0;
     quint64 m_storeGeneration = 0;

@@ -358,37 +358,16 @@ ProjectionSession::ProjectionSession(QObject *parent)
 
 ProjectionSession::~ProjectionSession()
 {
-    if (!m_thread) {
-        delete m_worker;
-        return;
-    }
-    cancel();
+    if (m_thread.isStarted())
+        cancel();
     // The worker (and the QJSEngine in it) is destroyed on its own thread, after the requests
     // still queued (each skipped at once: they are cancelled).
-    Worker *worker = m_worker;
-    QMetaObject::invokeMethod(m_context, [worker] {
-        delete worker;
-        QThread::currentThread()->quit();
-    }, Qt::QueuedConnection);
-    m_thread->wait();
-    delete m_context;
-}
-
-void ProjectionSession::ensureThread()
-{
-    if (m_thread)
-        return;
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("ProjectionSession"));
-    m_context = new QObject;
-    m_context->moveToThread(m_thread);
-    m_thread->start();
+    m_thread.finish(m_worker);
 }
 
 quint64 ProjectionSession::post(Kind kind, std::function<void(Worker &, ProjectionSessionResult &)> work, bool supersedes)
 {
     const bool configures = kind == Kind::SetStore || kind == Kind::SetScript || kind == Kind::SetBreakpoints;
-    ensureThread();
     const quint64 request = ++m_lastRequest;
     if (supersedes && request > 1) {
         m_cancelledUpTo = request - 1;
@@ -399,9 +378,9 @@ quint64 ProjectionSession::post(Kind kind, std::function<void(Worker &, Projecti
         Q_EMIT busyChanged(true);
     Q_EMIT started(request);
     Worker *worker = m_worker;
-    QMetaObject::invokeMethod(m_context, [worker, request, kind, configures, work = std::move(work)] {
+    m_thread.post([worker, request, kind, configures, work = std::move(work)] {
         worker->run(request, kind, configures, work);
-    }, Qt::QueuedConnection);
+    });
     return request;
 }
 

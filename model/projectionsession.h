@@ -7,6 +7,8 @@
 
 #include <QMetaType>
 #include <QObject>
+
+#include "sessionthread.h"
 #include <QString>
 #include <QStringList>
 
@@ -153,11 +155,9 @@ private:
 
     quint64 post(Kind kind, std::function<void(Worker &, ProjectionSessionResult &)> work, bool supersedes = false);
     void deliver(ProjectionSessionResult result, bool ok);
-    void ensureThread();
 
     std::shared_ptr<Shared> m_shared;
-    QThread *m_thread = nullptr;
-    QObject *m_context = nullptr; // lives on m_thread: requests are queued to it
+    SessionThread m_thread{this, QStringLiteral("ProjectionSession")};
     Worker *m_worker = nullptr;   // used and deleted on m_thread once it started
     quint64 m_lastRequest = 0;
     quint64 m_cancelledUpTo = 0;  // requests up to this id end as cancelled

@@ -1,5 +1,7 @@
 #include "queryconsoledock.h"
 
+#include "asynccall.h"
+
 #include "jsontreemodel.h"
 #include "jsontreeview.h"
 #include "readentrytablemodel.h"
@@ -38,18 +40,6 @@ namespace {
 constexpr int kCompletionLimit = 200;   // keys offered by the completer
 constexpr int kCompletionDelayMs = 150; // typing pauses this long before the keys are asked again
 const QString ErrorStyle = QStringLiteral("color: #c92a2a;");
-
-// Runs work on the pool; done(result) on the context's thread once it returns.
-template <typename T, typename Work, typename Done>
-void runAsync(QThreadPool *pool, QObject *context, Work work, Done done)
-{
-    auto *watcher = new QFutureWatcher<T>(context);
-    QObject::connect(watcher, &QFutureWatcher<T>::finished, context, [watcher, done = std::move(done)] {
-        done(watcher->result());
-        watcher->deleteLater();
-    });
-    watcher->setFuture(QtConcurrent::run(pool, std::move(work)));
-}
 
 QString exceptionText(std::exception_ptr error)
 {

@@ -1,5 +1,7 @@
 #include "specificationdialog.h"
 
+#include "asynccall.h"
+
 #include "decider.h"
 #include "eventstore.h"
 #include "scripteditor.h"
@@ -43,17 +45,6 @@ using Json = nlohmann::ordered_json;
 constexpr int KindRole = Qt::UserRole + 1; // domain box: what an item is
 enum class DomainKind { Bundled, File, Action };
 const QString ErrorStyle = QStringLiteral("color: #c92a2a;");
-
-template <typename T, typename Work, typename Done>
-void runAsync(QThreadPool *pool, QObject *context, Work work, Done done)
-{
-    auto *watcher = new QFutureWatcher<T>(context);
-    QObject::connect(watcher, &QFutureWatcher<T>::finished, context, [watcher, done = std::move(done)] {
-        done(watcher->result());
-        watcher->deleteLater();
-    });
-    watcher->setFuture(QtConcurrent::run(pool, std::move(work)));
-}
 
 QString exceptionText(std::exception_ptr error)
 {
