@@ -777,6 +777,15 @@ void TestCommandConsole::mainWindowReadSide()
     QTest::keyClick(window.eventTable(), Qt::Key_Q, Qt::ControlModifier | Qt::ShiftModifier);
     QTRY_VERIFY(queries->isVisible());
     QTRY_VERIFY(window.readModelHost());
+    // Shown after the command console, in the same tab group: in front of it.
+    QTest::keyClick(window.eventTable(), Qt::Key_K, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_VERIFY(window.commandConsoleDock()->isVisible());
+    QTRY_VERIFY(queries->visibleRegion().isEmpty());
+    window.eventTable()->setFocus();
+    QTest::keyClick(window.eventTable(), Qt::Key_Q, Qt::ControlModifier | Qt::ShiftModifier); // hides it
+    QTRY_VERIFY(!queries->isVisible());
+    QTest::keyClick(window.eventTable(), Qt::Key_Q, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_VERIFY(!queries->visibleRegion().isEmpty());
     QVERIFY(window.readModelHost()->waitUntilCaughtUp(QStringLiteral("balance"), 3, std::chrono::seconds(30)));
     QVERIFY(QFileInfo::exists(MainWindow::readDatabasePath(m_path)));
     QVERIFY(!MainWindow::readDatabasePath(m_path).startsWith(QFileInfo(m_path).absolutePath()));
@@ -792,7 +801,8 @@ void TestCommandConsole::mainWindowReadSide()
 
     // A deposit through the command console reaches the read model and the flow view.
     CommandConsoleDock *dock = window.commandConsoleDock();
-    window.action(QStringLiteral("commandConsoleAction"))->trigger();
+    QVERIFY(window.action(QStringLiteral("commandConsoleAction"))->isChecked()); // shown, behind the query console
+    dock->raise();
     QTRY_VERIFY(dock->isVisible());
     dock->setStream(QStringLiteral("account-1"));
     QVERIFY(dock->setCommandType(QStringLiteral("Deposit")));

@@ -543,6 +543,13 @@ void MainWindow::createActions()
     queries->setObjectName(QStringLiteral("queryConsoleAction"));
     queries->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Q));
     view->addAction(queries);
+    // The two consoles share a tab group: the one asked for comes to the front.
+    for (QDockWidget *dock : {static_cast<QDockWidget *>(m_commandDock), static_cast<QDockWidget *>(m_queryDock)}) {
+        connect(dock->toggleViewAction(), &QAction::triggered, dock, [dock](bool checked) {
+            if (checked)
+                dock->raise();
+        });
+    }
     add(view, tr("Given/When/Then &Specification…"), "specificationAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G),
         &MainWindow::openSpecificationDialog);
 
