@@ -2102,7 +2102,7 @@ StoreInfo EventStore::info() const
     return info;
 }
 
-VerifyResult EventStore::verify(const ProgressFn &progress) const
+VerifyResult EventStore::verify(const ProgressFn &progress, qint64 upToPosition) const
 {
     VerifyResult r;
     SqliteDb &db = *d->db;
@@ -2118,8 +2118,11 @@ VerifyResult EventStore::verify(const ProgressFn &progress) const
             }
         }
     } endRead{db};
-    const qint64 total = headPosition();
-    SqliteStatement st(db, "SELECT " + QByteArray(kEventColumns) + " FROM events ORDER BY position");
+    const qint64 head = headPosition();
+    const bool partial = upToPosition > 0 && upToPosition < head;
+    const qint64 total = partial ? upToPosition : head;
+    SqliteStatement st(db, "SELECT " + QByteArray(kEventColumns) + " FROM events WHERE position <= ? ORDER BY position");
+    st.bind(1, total);
     QByteArray previous = hashchain::genesis();
     qint64 expectedPosition = 1;
     struct StreamSeen
@@ -2157,6 +2160,11 @@ VerifyResult EventStore::verify(const ProgressFn &progress) const
             return fail(0, QStringLiteral("verification cancelled after %1 events").arg(r.checked));
     }
 
+    if (partial) {
+        if (progress)
+            progress(r.checked, total);
+        return r;
+    }
     // The summary tables must agree with the events. A stream that claims a position past the
     // end of the log means events were removed from the end.
     SqliteStatement streams(db, "SELECT id, name, version, last_position, last_time FROM streams");

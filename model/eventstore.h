@@ -274,7 +274,9 @@ public:
     StoreInfo info() const;
 
     // Recomputes the hash chain; names the first position that does not verify.
-    VerifyResult verify(const ProgressFn &progress = {}) const;
+    // Recomputes the hash chain from the first event; with upToPosition > 0 only up to that
+    // position (the summary tables, which describe the head, are then not checked).
+    VerifyResult verify(const ProgressFn &progress = {}, qint64 upToPosition = 0) const;
 
     // Catch-up subscription: delivers every event after `afterPosition` matching `filter`
     // in order on a thread of its own, calls onCaughtUp once when it reaches the head,
