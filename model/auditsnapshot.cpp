@@ -11,8 +11,10 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QHash>
 #include <QSet>
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <memory>
@@ -44,15 +46,51 @@ QByteArray dumpBytes(const Json &value, int indent = -1)
     return QByteArray(text.data(), qsizetype(text.size()));
 }
 
-// An insertion-ordered value as a canonical (key-sorted) one.
+// The same JSON value in another object layout: insertion-ordered to canonical (key-sorted)
+// and back, without going through text.
+template <typename To, typename From>
+To convertJson(const From &value)
+{
+    switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+        To out = To::object();
+        for (auto it = value.begin(); it != value.end(); ++it)
+            out[it.key()] = convertJson<To>(it.value());
+        return out;
+    }
+    case nlohmann::json::value_t::array: {
+        To out = To::array();
+        for (const From &element : value)
+            out.push_back(convertJson<To>(element));
+        return out;
+    }
+    case nlohmann::json::value_t::string:
+        return To(value.template get_ref<const std::string &>());
+    case nlohmann::json::value_t::boolean:
+        return To(value.template get<bool>());
+    case nlohmann::json::value_t::number_integer:
+        return To(value.template get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned:
+        return To(value.template get<std::uint64_t>());
+    case nlohmann::json::value_t::number_float:
+        return To(value.template get<double>());
+    case nlohmann::json::value_t::binary:
+        return To::binary(value.get_binary());
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+        break;
+    }
+    return To();
+}
+
 Json canonical(const OrderedJson &value)
 {
-    return Json::parse(value.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
+    return convertJson<Json>(value);
 }
 
 OrderedJson ordered(const Json &value)
 {
-    return OrderedJson::parse(dumpBytes(value).toStdString());
+    return convertJson<OrderedJson>(value);
 }
 
 QString sha256Hex(const QByteArray &bytes)
@@ -348,7 +386,7 @@ AuditSnapshot AuditSnapshot::build(const EventStore &store, const AuditRequest &
 
     const ScopeFilter scope(store, request.scope);
     const MergeStateFunction stateFunction;
-    std::map<QString, AggregateEntry> aggregates;
+    QHash<QString, AggregateEntry> aggregates;
     const bool fullScan = !projections.empty() || request.scope.kind == AuditScope::Kind::All
                           || request.scope.values.size() != 1;
     EventQuery query = fullScan ? EventQuery{} : scope.query(upTo, request.scope);
@@ -364,8 +402,11 @@ AuditSnapshot AuditSnapshot::build(const EventStore &store, const AuditRequest &
             ++eventCount;
             if (!scope.contains(e.stream))
                 continue;
-            auto [it, created] = aggregates.try_emplace(e.stream);
-            AggregateEntry &a = it->second;
+            auto it = aggregates.find(e.stream);
+            const bool created = it == aggregates.end();
+            if (created)
+                it = aggregates.insert(e.stream, AggregateEntry());
+            AggregateEntry &a = it.value();
             if (created) {
                 a.state = stateFunction.initialState();
                 a.firstPosition = e.position;
@@ -415,7 +456,9 @@ AuditSnapshot AuditSnapshot::build(const EventStore &store, const AuditRequest &
     out["scope"] = request.scope.toJson();
     out["stateFunction"] = toStd(stateFunction.name());
     Json aggregateJson = Json::object();
-    for (const auto &[stream, a] : aggregates) {
+    for (auto it = aggregates.cbegin(); it != aggregates.cend(); ++it) {
+        const QString &stream = it.key();
+        const AggregateEntry &a = it.value();
         Json entry = Json::object();
         entry["category"] = toStd(Event::categoryOf(stream));
         entry["version"] = a.version;

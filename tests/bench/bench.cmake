@@ -42,3 +42,9 @@ target_compile_definitions(eventlens-bench-commands PRIVATE EVENTLENS_BENCH_BUIL
 add_executable(eventlens-bench-readmodel ${CMAKE_CURRENT_LIST_DIR}/bench_readmodel.cpp)
 target_link_libraries(eventlens-bench-readmodel PRIVATE eventlens_model)
 target_compile_definitions(eventlens-bench-readmodel PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}")
+# eventlens-bench-audit: audit snapshots (AuditSnapshot::build) and verify-snapshot on a demo store.
+#   build-rel/bin/eventlens-bench-audit [--events N] [--store PATH] [--script FILE] [--json]
+add_executable(eventlens-bench-audit ${CMAKE_CURRENT_LIST_DIR}/bench_audit.cpp)
+target_link_libraries(eventlens-bench-audit PRIVATE eventlens_model)
+target_compile_definitions(eventlens-bench-audit PRIVATE EVENTLENS_BENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}"
+                           EVENTLENS_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
