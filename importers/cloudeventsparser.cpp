@@ -55,7 +55,8 @@ bool CloudEventsParser::mapObject(const Element &element)
 {
     const qint64 index = takeIndex();
     const JsonMember *specversion = nullptr, *id = nullptr, *source = nullptr, *type = nullptr, *subject = nullptr,
-                     *time = nullptr, *data = nullptr, *dataBase64 = nullptr, *contentType = nullptr;
+                     *time = nullptr, *data = nullptr, *dataBase64 = nullptr, *contentType = nullptr,
+                     *streamVersion = nullptr, *eventMetadata = nullptr, *dataSchema = nullptr;
     for (const JsonMember &m : element.members) {
         const QByteArray key = m.keyEscaped ? m.decodedKey() : QByteArray();
         const QByteArrayView k = m.keyEscaped ? QByteArrayView(key) : m.key;
@@ -77,6 +78,12 @@ bool CloudEventsParser::mapObject(const Element &element)
             dataBase64 = &m;
         else if (k == "datacontenttype")
             contentType = &m;
+        else if (k == "dataschema")
+            dataSchema = &m;
+        else if (k == "eventlensversion")
+            streamVersion = &m;
+        else if (k == "eventlensmetadata")
+            eventMetadata = &m;
     }
     auto fail = [&](const char *field, const QString &reason) {
         return emitIssue(element.line, index, QString::fromLatin1(field), reason);
@@ -111,6 +118,12 @@ bool CloudEventsParser::mapObject(const Element &element)
             return fail("subject", reason);
     } else {
         record.stream = sourceText;
+    }
+    if (streamVersion && !streamVersion->value.isNull()) {
+        qint64 v = 0;
+        if (!JsonFields::version(streamVersion->value, v, reason))
+            return fail("eventlensversion", reason);
+        record.version = v;
     }
     if (time && !time->value.isNull()) {
         if (!time->value.isString() || !(record.event.timeMs = timeutil::parseIso(JsonScanner::decodeString(time->value))))
@@ -152,13 +165,37 @@ bool CloudEventsParser::mapObject(const Element &element)
         record.event.data = QByteArrayLiteral("null");
     }
 
-    // metadata: every context attribute except the ones mapped to event fields
+    // metadata: every context attribute except the ones mapped to event fields; with
+    // eventlensmetadata, that object and the extension attributes not in it
     QByteArray meta;
     meta.reserve(128);
     meta.append('{');
+    QByteArray ownText; // the members in `own` point into it
+    std::vector<JsonMember> own;
+    if (eventMetadata) {
+        if (!JsonFields::metadata(eventMetadata->value, ownText, reason))
+            return fail("eventlensmetadata", reason);
+        JsonScanError error;
+        JsonScanner::scanObject(ownText, own, error);
+        for (const JsonMember &m : own) {
+            if (meta.size() > 1)
+                meta.append(',');
+            JsonScanner::appendMember(meta, m);
+        }
+    }
     for (const JsonMember &m : element.members) {
-        if (&m == id || &m == type || &m == subject || &m == time || &m == data || &m == dataBase64)
+        if (&m == id || &m == type || &m == subject || &m == time || &m == data || &m == dataBase64
+            || &m == streamVersion || &m == eventMetadata)
             continue;
+        if (eventMetadata) {
+            if (&m == specversion || &m == source || &m == contentType || &m == dataSchema)
+                continue;
+            bool duplicate = false;
+            for (const JsonMember &o : own)
+                duplicate = duplicate || o.decodedKey() == m.decodedKey();
+            if (duplicate)
+                continue;
+        }
         if (meta.size() > 1)
             meta.append(',');
         JsonScanner::appendMember(meta, m);

@@ -79,6 +79,7 @@ CsvParser::Column CsvParser::classify(QByteArrayView headerCell)
         {"eventid", Column::Id}, {"id", Column::Id},
         {"timestamp", Column::Time}, {"time", Column::Time}, {"created", Column::Time},
         {"occurredat", Column::Time}, {"createdat", Column::Time},
+        {"dataencoding", Column::DataEncoding},
     };
     for (const auto &entry : names) {
         if (n == entry.name)
@@ -124,6 +125,7 @@ ParseResult CsvParser::parse(QIODevice &device, const QString &fileName, const R
                              const std::atomic_bool *cancel)
 {
     m_columns.clear();
+    m_encodingColumn = -1;
     m_headers.clear();
     m_headerKeys.clear();
     m_types.clear();
@@ -165,6 +167,8 @@ ParseResult CsvParser::parse(QIODevice &device, const QString &fileName, const R
             if (c != Column::Other && existing == c)
                 c = Column::Other;
         }
+        if (c == Column::DataEncoding)
+            m_encodingColumn = static_cast<qsizetype>(m_columns.size());
         m_columns.push_back(c);
         m_headers.append(QString::fromUtf8(cell));
         QByteArray key;
@@ -228,6 +232,21 @@ bool CsvParser::mapRecord(const CsvReader &csv, qint64 index, ImportRecord &reco
     }
     record.line = csv.line();
     record.index = index;
+    enum class Encoding { Auto, Json, Text, Base64 } encoding = Encoding::Auto;
+    if (m_encodingColumn >= 0) {
+        const QByteArray name = fields[static_cast<size_t>(m_encodingColumn)].toByteArray().toLower();
+        if (name == "json") {
+            encoding = Encoding::Json;
+        } else if (name == "text") {
+            encoding = Encoding::Text;
+        } else if (name == "base64") {
+            encoding = Encoding::Base64;
+        } else if (!name.isEmpty()) {
+            field = m_headers.at(m_encodingColumn);
+            reason = QStringLiteral("must be json, text or base64, not '%1'").arg(QString::fromUtf8(name));
+            return false;
+        }
+    }
     std::vector<size_t> otherColumns;
     QByteArrayView metadataText;
     size_t metadataColumn = 0;
@@ -279,6 +298,19 @@ bool CsvParser::mapRecord(const CsvReader &csv, qint64 index, ImportRecord &reco
             }
             break;
         case Column::Data:
+            if (encoding == Encoding::Text) {
+                record.event.data = value.toByteArray(); // the cell as it is, kept as raw bytes
+                record.event.dataIsJson = false;
+                break;
+            }
+            if (encoding == Encoding::Base64) {
+                const auto decoded = QByteArray::fromBase64Encoding(value.toByteArray(), QByteArray::AbortOnBase64DecodingErrors);
+                if (!decoded)
+                    return fail(QStringLiteral("invalid base64"));
+                record.event.data = *decoded;
+                record.event.dataIsJson = false;
+                break;
+            }
             if (value.isEmpty())
                 break;
             {
@@ -286,7 +318,7 @@ bool CsvParser::mapRecord(const CsvReader &csv, qint64 index, ImportRecord &reco
                 JsonScanError error;
                 if (JsonScanner::scanValue(value, json, error) == JsonScanner::Status::Ok) {
                     record.event.data = JsonScanner::compact(json);
-                } else if (JsonFields::looksLikeContainer(value) || value.startsWith('"')) {
+                } else if (encoding == Encoding::Json || JsonFields::looksLikeContainer(value) || value.startsWith('"')) {
                     return fail(QStringLiteral("invalid JSON: %1")
                                     .arg(JsonScanner::describe(value, error, value.contains('\n'))));
                 } else {
@@ -308,6 +340,8 @@ bool CsvParser::mapRecord(const CsvReader &csv, qint64 index, ImportRecord &reco
                 metadataText = value;
                 metadataColumn = c + 1;
             }
+            break;
+        case Column::DataEncoding:
             break;
         case Column::Other:
             if (!value.isEmpty())

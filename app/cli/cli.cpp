@@ -212,6 +212,55 @@ QString optionName(const QCommandLineOption &option)
     return (longest.size() > 1 ? QStringLiteral("--") : QStringLiteral("-")) + longest;
 }
 
+EventFilterOptions::EventFilterOptions()
+    : stream(QStringLiteral("stream"), QStringLiteral("Only this stream (exact name)."), QStringLiteral("S"))
+    , category(QStringLiteral("category"), QStringLiteral("Only streams of this category."), QStringLiteral("C"))
+    , type(QStringLiteral("type"), QStringLiteral("Only this event type; repeat it (or separate with commas) for several."),
+           QStringLiteral("T"))
+    , from(QStringLiteral("from"), QStringLiteral("Start at this global position (inclusive). With --backward the highest position read."),
+           QStringLiteral("P"))
+    , to(QStringLiteral("to"), QStringLiteral("Stop at this global position (inclusive). With --backward the lowest position read."),
+         QStringLiteral("P"))
+    , since(QStringLiteral("since"), QStringLiteral("Only events at or after this time (ISO 8601 or Unix time)."), QStringLiteral("TIME"))
+    , until(QStringLiteral("until"), QStringLiteral("Only events before this time (exclusive)."), QStringLiteral("TIME"))
+    , limit(QStringLiteral("limit"), QStringLiteral("At most N events."), QStringLiteral("N"))
+    , backward(QStringLiteral("backward"), QStringLiteral("Newest first."))
+{
+}
+
+QString EventFilterOptions::synopsis()
+{
+    return QStringLiteral("[--stream S] [--category C] [--type T]... [--from P] [--to P] [--since TIME] [--until TIME] [--limit N] [--backward]");
+}
+
+void EventFilterOptions::addTo(CommandLine &cl) const
+{
+    for (const QCommandLineOption *o : {&stream, &category, &type, &from, &to, &since, &until, &limit, &backward})
+        cl.addOption(*o);
+}
+
+EventQuery EventFilterOptions::query(const CommandLine &cl) const
+{
+    constexpr qint64 maxInt = std::numeric_limits<qint64>::max();
+    EventQuery q;
+    q.stream = cl.value(stream);
+    q.category = cl.value(category);
+    q.types = cl.list(type);
+    q.fromPosition = cl.integer(from, 0, maxInt);
+    q.toPosition = cl.integer(to, 0, maxInt);
+    q.sinceMs = cl.time(since);
+    q.untilMs = cl.time(until);
+    q.limit = cl.integer(limit, 0, maxInt).value_or(-1);
+    q.backward = cl.isSet(backward);
+    if (cl.isSet(stream) && q.stream.isEmpty())
+        throw UsageError(QStringLiteral("--stream must not be empty"));
+    if (cl.isSet(category) && q.category.isEmpty())
+        throw UsageError(QStringLiteral("--category must not be empty"));
+    if (cl.isSet(type) && q.types.isEmpty())
+        throw UsageError(QStringLiteral("--type must not be empty"));
+    return q;
+}
+
 CommandLine::CommandLine(const QString &command, const QString &synopsis, const QString &description)
     : m_command(command)
     , m_synopsis(synopsis)
@@ -482,6 +531,7 @@ const std::vector<Command> &commands()
         {"info", "Summarise a store: counts per category and type, time range, head hash.", &runInfo},
         {"streams", "List the streams of a store.", &runStreams},
         {"events", "Read events of the log, filtered, forward or backward.", &runEvents},
+        {"export-events", "Export events of the log, filtered, to a JSON Lines, CSV or CloudEvents file that import reads back.", &runExportEvents},
         {"verify", "Check the hash chain of a store.", &runVerify},
         {"project", "Run a KurrentDB-style JavaScript projection over a store or an event file.", &runProject},
         {"diff-projection", "Run two versions of a projection and compare their states per partition.", &runDiffProjection},

@@ -161,6 +161,20 @@ private:
 // The option name as written on the command line: "--events".
 QString optionName(const QCommandLineOption &option);
 
+// The filters of the log shared by `events` and `export-events`: --stream, --category,
+// --type (repeatable, or commas), --from, --to, --since, --until, --limit, --backward.
+struct EventFilterOptions
+{
+    EventFilterOptions();
+    // "[--stream S] [--category C] [--type T]... [--from P] [--to P] [--since TIME] ..."
+    static QString synopsis();
+    void addTo(CommandLine &cl) const;
+    // The query the options give; UsageError on a bad or empty value.
+    EventQuery query(const CommandLine &cl) const;
+
+    QCommandLineOption stream, category, type, from, to, since, until, limit, backward;
+};
+
 // ---- stores ------------------------------------------------------------------------------
 
 // Opens an existing store; a missing path is a CommandError (never created).
@@ -228,6 +242,7 @@ int runAppend(const QStringList &args);
 int runInfo(const QStringList &args);
 int runStreams(const QStringList &args);
 int runEvents(const QStringList &args);
+int runExportEvents(const QStringList &args);
 int runVerify(const QStringList &args);
 int runProject(const QStringList &args);
 int runDiffProjection(const QStringList &args);
