@@ -548,10 +548,23 @@ QString AuditSnapshot::digest() const
 
 QString AuditSnapshot::computeDigest() const
 {
-    Json content = m_json;
-    content.erase("generator");
-    content.erase("digest");
-    return sha256Hex(dumpBytes(content));
+    // The compact text of the snapshot without "generator" and "digest", written member by
+    // member as dump() would write the object (no copy of a snapshot that may be big).
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData("{");
+    bool first = true;
+    for (auto it = m_json.begin(); it != m_json.end(); ++it) {
+        if (it.key() == "generator" || it.key() == "digest")
+            continue;
+        if (!first)
+            hash.addData(",");
+        first = false;
+        hash.addData(dumpBytes(Json(it.key())));
+        hash.addData(":");
+        hash.addData(dumpBytes(it.value()));
+    }
+    hash.addData("}");
+    return QString::fromLatin1(hash.result().toHex());
 }
 
 qint64 AuditSnapshot::position() const

@@ -11,6 +11,7 @@
 #include "projectiontesting.h"
 #include "tampering.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QSet>
 #include <QTemporaryDir>
@@ -147,6 +148,13 @@ void TestAuditSnapshot::bankStatesAtPosition()
     QCOMPARE(a2.at("state").at("amount").get<int>(), 50);
     QCOMPARE(snapshot.digest(), snapshot.computeDigest());
     QCOMPARE(snapshot.digest().size(), 64);
+    // The digest is what the README says: the SHA-256 of the compact canonical text of the
+    // snapshot without "generator" and "digest", so anyone can recompute it.
+    Json content = parsed(snapshot.text());
+    content.erase("generator");
+    content.erase("digest");
+    const std::string compact = content.dump();
+    QCOMPARE(snapshot.digest(), QString::fromLatin1(QCryptographicHash::hash(QByteArray::fromStdString(compact), QCryptographicHash::Sha256).toHex()));
 }
 
 void TestAuditSnapshot::canonicalAndDeterministic()
