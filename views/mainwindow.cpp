@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "auditactions.h"
 #include "commandconsoledock.h"
 #include "cqrsflowview.h"
 #include "queryconsoledock.h"
@@ -553,6 +554,21 @@ void MainWindow::createActions()
     add(view, tr("Given/When/Then &Specification…"), "specificationAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G),
         &MainWindow::openSpecificationDialog);
 
+    // Tools: the audit export and the verifications (AuditActions), starting from the current
+    // event (the timeline's position) and the streams pane's selection.
+    m_audit = new AuditActions(this);
+    m_audit->setSelectionProvider([this] {
+        AuditActions::Selection selection;
+        const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+        if (const Event *event = current.isValid() ? m_model->eventAt(current.row()) : nullptr)
+            selection.point = AuditExportDialog::TimelinePoint{event->position, event->timeMs};
+        selection.stream = m_streams->selectedStream();
+        selection.category = m_streams->selectedCategory();
+        return selection;
+    });
+    connect(m_audit, &AuditActions::positionActivated, this, &MainWindow::selectPosition);
+    m_audit->addTo(menuBar()->addMenu(tr("&Tools")));
+
     QMenu *go = menuBar()->addMenu(tr("&Navigate"));
     add(go, tr("&Next Event"), "nextEventAction", QKeySequence(Qt::CTRL | Qt::Key_Down), [this] { stepInLog(1); });
     add(go, tr("&Previous Event"), "previousEventAction", QKeySequence(Qt::CTRL | Qt::Key_Up), [this] { stepInLog(-1); });
@@ -656,6 +672,7 @@ bool MainWindow::openStore(const QString &path)
     }
     m_streams->setStore(m_store);
     m_statePane->setStore(m_store);
+    m_audit->setStore(m_store);
     m_proxy->setSkippedPositions({});
     m_model->setStore(m_store);
     m_pathLabel->setText(QDir::toNativeSeparators(m_store->path()));
@@ -1189,6 +1206,7 @@ void MainWindow::newStoreDialog()
             // Replacing the open store: close it (the model holds it too) before its files go.
             ++m_generation; // a count still running on it is dropped
             m_store.reset();
+            m_audit->setStore(nullptr);
             m_model->setStore(nullptr); // the last reference: the store closes here
             m_pathLabel->setText(tr("No store open"));
             m_pathLabel->setToolTip({});

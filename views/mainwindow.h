@@ -23,6 +23,7 @@ class QToolButton;
 
 namespace eventlens {
 
+class AuditActions;
 class CommandConsoleDock;
 class CqrsFlowView;
 class QueryConsoleDock;
@@ -99,6 +100,8 @@ public:
     QDockWidget *flowDock() const { return m_flowDock; }
     CqrsFlowView *flowView() const { return m_flowView; }
     QueryConsoleDock *queryConsoleDock() const { return m_queryDock; }
+    // Tools → Export Audit Snapshot…, Verify Store, Verify Snapshot… (their dialogs and workers).
+    AuditActions *auditActions() const { return m_audit; }
     // The read models of the open store (nullptr until the query console or the flow view is
     // shown: their projectors catch up with the whole log when they start).
     ReadModelHost *readModelHost() const { return m_readModels.get(); }
@@ -176,6 +179,7 @@ private:
     CqrsFlowView *m_flowView = nullptr;
     QueryConsoleDock *m_queryDock = nullptr;
     SpecificationDialog *m_specDialog = nullptr;
+    AuditActions *m_audit = nullptr;
     std::unique_ptr<ReadModelHost> m_readModels;
     qint64 m_queries = 0;
     QSplitter *m_centerSplitter = nullptr;

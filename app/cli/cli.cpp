@@ -533,6 +533,8 @@ const std::vector<Command> &commands()
         {"events", "Read events of the log, filtered, forward or backward.", &runEvents},
         {"export-events", "Export events of the log, filtered, to a JSON Lines, CSV or CloudEvents file that import reads back.", &runExportEvents},
         {"verify", "Check the hash chain of a store.", &runVerify},
+        {"export", "Export an audit snapshot (JSON, CSV or PDF): aggregate and projection states at a point, with hashes.", &runExport},
+        {"verify-snapshot", "Recompute an audit snapshot from a store and report every difference.", &runVerifySnapshot},
         {"project", "Run a KurrentDB-style JavaScript projection over a store or an event file.", &runProject},
         {"diff-projection", "Run two versions of a projection and compare their states per partition.", &runDiffProjection},
         {"bisect", "Find the first event after which a condition on a projection's state holds.", &runBisect},

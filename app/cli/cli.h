@@ -244,6 +244,8 @@ int runStreams(const QStringList &args);
 int runEvents(const QStringList &args);
 int runExportEvents(const QStringList &args);
 int runVerify(const QStringList &args);
+int runExport(const QStringList &args);
+int runVerifySnapshot(const QStringList &args);
 int runProject(const QStringList &args);
 int runDiffProjection(const QStringList &args);
 int runBisect(const QStringList &args);

@@ -4,9 +4,12 @@
 #include "storeerror.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <string_view>
 #include <unistd.h>
 
 using namespace eventlens;
@@ -78,7 +81,13 @@ int runCommand(const Command &command, const QStringList &args)
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // A PDF report lays out text, which needs the GUI side of Qt (fonts): `export` runs a
+    // QGuiApplication on the offscreen platform unless a platform was chosen; every other
+    // command stays a plain QCoreApplication.
+    const bool needsGui = argc > 1 && std::string_view(argv[1]) == "export";
+    if (needsGui && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::unique_ptr<QCoreApplication> app = needsGui ? std::make_unique<QGuiApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QString::fromLatin1(kProgram));
     QCoreApplication::setApplicationVersion(QStringLiteral(EVENTLENS_VERSION));
     // Large output (millions of JSON lines) goes out in big blocks; a terminal stays line-buffered.
