@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "auditactions.h"
+#include "eventexportdialog.h"
 #include "commandconsoledock.h"
 #include "cqrsflowview.h"
 #include "queryconsoledock.h"
@@ -498,6 +499,8 @@ void MainWindow::createActions()
         dialog->open();
     });
     m_reloadAction = add(file, tr("&Reload"), "reloadAction", QKeySequence::Refresh, &MainWindow::reload);
+    m_exportEventsAction = add(file, tr("&Export Events…"), "exportEventsAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X),
+                               &MainWindow::exportEventsDialog);
     file->addSeparator();
     m_quitAction = add(file, tr("&Quit"), "quitAction", QKeySequence(Qt::CTRL | Qt::Key_Q), &QWidget::close);
     m_quitAction->setMenuRole(QAction::QuitRole);
@@ -637,6 +640,7 @@ void MainWindow::updateActions()
     m_openAction->setEnabled(!busy);
     m_importAction->setEnabled(!busy && m_store);
     m_reloadAction->setEnabled(!busy && m_store);
+    m_exportEventsAction->setEnabled(!busy && m_store);
 }
 
 void MainWindow::updateTitle()
@@ -1070,6 +1074,39 @@ void MainWindow::startTask(ProgressTask *task, std::function<std::optional<QStri
     });
     task->start(std::move(work));
     updateActions();
+}
+
+void MainWindow::exportEventsDialog()
+{
+    if (isBusy() || !m_store)
+        return;
+    auto *dialog = new EventExportDialog(currentQuery(), !m_filterBar->predicate().isEmpty(), QFileInfo(m_store->path()).absolutePath(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { exportEvents(dialog->query(), dialog->format(), dialog->destination()); });
+    dialog->open();
+}
+
+void MainWindow::exportEvents(const EventQuery &query, EventWriter::Format format, const QString &path)
+{
+    if (isBusy() || !m_store)
+        return;
+    auto *task = new ProgressTask(tr("Export Events"), tr("Exporting events to %1…").arg(QFileInfo(path).fileName()), this, this);
+    const QString storePath = m_store->path();
+    const auto work = [storePath, query, format, path](const ProgressFn &progress) -> std::optional<QString> {
+        // The worker reads through a read-only connection of its own.
+        const auto store = EventStore::open(storePath, EventStore::OpenMode::ReadOnly);
+        EventWriter::Options options;
+        options.format = format;
+        options.progress = progress;
+        const ExportResult result = EventWriter(options).write(*store, query, path);
+        if (result.status == ExportResult::Status::Cancelled)
+            return std::nullopt;
+        if (!result.ok())
+            throw std::runtime_error(result.error.toStdString());
+        return tr("Exported %1 events to %2 (%3).")
+            .arg(QLocale().toString(result.written), QDir::toNativeSeparators(path), EventWriter::formatName(format));
+    };
+    startTask(task, work, {});
 }
 
 void MainWindow::createDemoStore(const QString &path, qint64 events)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "eventquery.h"
+#include "eventwriter.h"
 #include "eventstore.h" // ProgressFn
 
 #include <QMainWindow>
@@ -110,6 +111,10 @@ public:
     static QString readDatabasePath(const QString &storePath);
     // Opens the given/when/then specification dialog on the stream of the current event.
     void openSpecificationDialog();
+    // File → Export Events…: the dialog (all events or the ones the log shows, the format, the
+    // file), then the export in the background with progress and cancel (taskEnded at the end).
+    void exportEventsDialog();
+    void exportEvents(const EventQuery &query, EventWriter::Format format, const QString &path);
     // The query the log shows (streams pane selection + filter bar + order).
     EventQuery currentQuery() const;
     // Makes the event at position current (0: the first row), when it is in the view.
@@ -207,6 +212,7 @@ private:
     QAction *m_openAction = nullptr;
     QAction *m_importAction = nullptr;
     QAction *m_reloadAction = nullptr;
+    QAction *m_exportEventsAction = nullptr;
     QAction *m_quitAction = nullptr;
     QPointer<ProgressTask> m_task;
     quint64 m_generation = 0; // bumped on every open/reload: stale counts are dropped
