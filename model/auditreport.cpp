@@ -233,10 +233,12 @@ QString auditReportHtml(const EventStore &store, const AuditSnapshot &snapshot, 
     html += QStringLiteral("<html><head><meta charset=\"utf-8\"><title>") + esc(title)
         + QStringLiteral("</title></head><body style=\"font-family: 'DejaVu Sans', sans-serif; font-size: 9pt;\">");
     html += QStringLiteral("<h1>") + esc(title) + QStringLiteral("</h1>");
-    html += QStringLiteral("<p>What the system looked like after event %1 (%2): the states of %3 aggregates and %4 projections, "
+    html += QStringLiteral("<p>What the system looked like after event %1 (%2): the states of %3 and %4, "
                            "computed from the %5 events at positions %6 to %7, with the hashes that let anyone check this "
                            "snapshot against the store (<tt>eventlens-cli verify-snapshot</tt>).</p>")
-                .arg(number(position), esc(time), number(aggregateCount), number(projectionCount),
+                .arg(number(position), esc(time),
+                     number(aggregateCount) + (aggregateCount == 1 ? QStringLiteral(" aggregate") : QStringLiteral(" aggregates")),
+                     number(projectionCount) + (projectionCount == 1 ? QStringLiteral(" projection") : QStringLiteral(" projections")),
                      number(integer(member(range, "events"))), number(integer(member(range, "firstPosition"))),
                      number(integer(member(range, "lastPosition"))));
 

@@ -599,11 +599,11 @@ AuditRequest AuditSnapshot::request() const
 QString AuditVerification::summary() const
 {
     if (ok)
-        return QStringLiteral("matches: %1 events verified up to position %2, %3 aggregates and %4 projections recomputed")
+        return QStringLiteral("matches: %1 events verified up to position %2, %3 and %4 recomputed")
             .arg(checked)
             .arg(position)
-            .arg(aggregates)
-            .arg(projections);
+            .arg(QString::number(aggregates) + (aggregates == 1 ? QStringLiteral(" aggregate") : QStringLiteral(" aggregates")),
+                 QString::number(projections) + (projections == 1 ? QStringLiteral(" projection") : QStringLiteral(" projections")));
     QString text = QStringLiteral("does not match: %1 %2").arg(differences.size()).arg(differences.size() == 1 ? QStringLiteral("difference") : QStringLiteral("differences"));
     if (firstBadPosition > 0)
         text += QStringLiteral("; the first bad position is %1").arg(firstBadPosition);

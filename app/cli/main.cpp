@@ -77,6 +77,15 @@ int runCommand(const Command &command, const QStringList &args)
     }
 }
 
+QtMessageHandler s_defaultHandler = nullptr;
+
+void quietMessageHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (type == QtWarningMsg && message.startsWith(QLatin1String("QStandardPaths: ")))
+        return;
+    s_defaultHandler(type, context, message);
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -87,6 +96,11 @@ int main(int argc, char *argv[])
     const bool needsGui = argc > 1 && std::string_view(argv[1]) == "export";
     if (needsGui && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (needsGui) {
+        // Without a session (a script, CI) Qt warns that XDG_RUNTIME_DIR is not set; the export
+        // does not use it, so the warning would only be noise on stderr.
+        s_defaultHandler = qInstallMessageHandler(quietMessageHandler);
+    }
     std::unique_ptr<QCoreApplication> app = needsGui ? std::make_unique<QGuiApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QString::fromLatin1(kProgram));
     QCoreApplication::setApplicationVersion(QStringLiteral(EVENTLENS_VERSION));
