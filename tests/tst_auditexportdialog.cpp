@@ -6,6 +6,7 @@
 // store altered with the SQLite library directly name the first bad position, and a double-click
 // leads to it in the window's log.
 
+#include "testfiles.h"
 #include "auditactions.h"
 #include "auditexportdialog.h"
 #include "auditsnapshot.h"
@@ -55,20 +56,7 @@ namespace {
 
 constexpr int Timeout = 60000;
 
-QByteArray readAll(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return file.readAll();
-}
 
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(file.write(bytes), bytes.size());
-}
 
 std::set<std::string> aggregateNames(const AuditSnapshot &snapshot)
 {
@@ -260,7 +248,7 @@ void TestAuditExportDialog::exportPatternAtPosition()
 
     exportAndWait();
     QCOMPARE(m_dialog->resultPath(), path);
-    const AuditSnapshot snapshot = AuditSnapshot::fromText(readAll(path), path);
+    const AuditSnapshot snapshot = AuditSnapshot::fromText(testing::readFile(path), path);
     QCOMPARE(snapshot.position(), qint64(5));
     QCOMPARE(snapshot.storeName(), QStringLiteral("bank.eventlens"));
     QVERIFY(snapshot.request().scope == AuditScope::pattern(QStringLiteral("account-*")));
@@ -329,7 +317,7 @@ void TestAuditExportDialog::exportCategoryAtTimelinePositionAsPdf()
 
     // A projection.
     const QString script = m_dir.filePath(QStringLiteral("balances.js"));
-    writeFile(script, testing::balancesScript().toUtf8());
+    testing::writeFile(script, testing::balancesScript().toUtf8());
     QVERIFY(m_dialog->addProjectionFile(script));
     QCOMPARE(m_dialog->projectionList()->count(), 1);
     QVERIFY(!m_dialog->addProjectionFile(script)); // once
@@ -347,7 +335,7 @@ void TestAuditExportDialog::exportCategoryAtTimelinePositionAsPdf()
     QCOMPARE(m_dialog->destination(), path);
 
     exportAndWait();
-    QVERIFY(readAll(path).startsWith("%PDF-"));
+    QVERIFY(testing::readFile(path).startsWith("%PDF-"));
     QVERIFY(!QFileInfo::exists(m_dir.filePath(QStringLiteral("accounts.json"))));
     // The digest shown is that of the snapshot of the chosen point, scope and projection.
     AuditRequest request;
@@ -384,7 +372,7 @@ void TestAuditExportDialog::exportAtTime()
     m_dialog->setFormat(AuditFormat::Csv);
     retype(m_dialog->destinationEdit(), path);
     exportAndWait();
-    QCOMPARE(readAll(path), AuditSnapshot::build(*m_store, *request).csv());
+    QCOMPARE(testing::readFile(path), AuditSnapshot::build(*m_store, *request).csv());
     QVERIFY(m_dialog->resultText().contains(QStringLiteral("position %1").arg(expectedPosition)));
 
     // Back to a position with the mouse.
@@ -407,7 +395,7 @@ void TestAuditExportDialog::selectedStreamsScope()
     const QString path = m_dir.filePath(QStringLiteral("streams.json"));
     m_dialog->setDestination(path);
     exportAndWait();
-    const AuditSnapshot snapshot = AuditSnapshot::fromText(readAll(path));
+    const AuditSnapshot snapshot = AuditSnapshot::fromText(testing::readFile(path));
     QCOMPARE(aggregateNames(snapshot), (std::set<std::string>{"account-2", "order-1"}));
     QCOMPARE(snapshot.position(), qint64(8));
 
@@ -455,15 +443,15 @@ void TestAuditExportDialog::cancelLeavesNoFile()
 
     // It can run again.
     exportAndWait();
-    QVERIFY(readAll(path).startsWith("%PDF-"));
+    QVERIFY(testing::readFile(path).startsWith("%PDF-"));
 }
 
 void TestAuditExportDialog::badProjectionExportsNothing()
 {
     const QString bad = m_dir.filePath(QStringLiteral("bad.js"));
-    writeFile(bad, "fromAll()\n    .when({ $init: function () { return { n: ; } } });\n");
+    testing::writeFile(bad, "fromAll()\n    .when({ $init: function () { return { n: ; } } });\n");
     const QString good = m_dir.filePath(QStringLiteral("good.js"));
-    writeFile(good, testing::balancesScript().toUtf8());
+    testing::writeFile(good, testing::balancesScript().toUtf8());
     QVERIFY(m_dialog->addProjectionFile(good));
     QVERIFY(m_dialog->addProjectionFile(bad));
     QCOMPARE(m_dialog->projectionList()->count(), 2);
@@ -491,7 +479,7 @@ void TestAuditExportDialog::badProjectionExportsNothing()
     QCOMPARE(m_dialog->projectionFiles(), QStringList{QFileInfo(good).absoluteFilePath()});
     QVERIFY(!error->isVisible());
     exportAndWait();
-    const AuditSnapshot snapshot = AuditSnapshot::fromText(readAll(path));
+    const AuditSnapshot snapshot = AuditSnapshot::fromText(testing::readFile(path));
     QVERIFY(snapshot.json().at("projections").contains("good.js"));
 }
 
@@ -499,7 +487,7 @@ void TestAuditExportDialog::failingProjectionExportsNothing()
 {
     // Compiles, but throws at the second AccountOpened (position 2).
     const QString script = m_dir.filePath(QStringLiteral("throws.js"));
-    writeFile(script, "fromAll().when({\n"
+    testing::writeFile(script, "fromAll().when({\n"
                       "    AccountOpened: function (s, e) { if (e.data.owner === 'bob') throw new Error('no bob'); }\n"
                       "});\n");
     QVERIFY(m_dialog->addProjectionFile(script));
@@ -658,7 +646,7 @@ void TestAuditExportDialog::verifySnapshot()
 
     // Not a snapshot: said so, clearly.
     const QString notSnapshot = m_dir.filePath(QStringLiteral("not-a-snapshot.json"));
-    writeFile(notSnapshot, "{\"hello\": 1}");
+    testing::writeFile(notSnapshot, "{\"hello\": 1}");
     actions.verifySnapshot(notSnapshot);
     QTRY_VERIFY_WITH_TIMEOUT(verified.count() == 3, Timeout);
     QVERIFY(!dialog->isOk());

@@ -4,6 +4,7 @@
 // fails with a clear error and leaves an existing file alone; a cancelled PDF leaves nothing), the
 // report's caps (applied and stated) and its escaping.
 
+#include "testfiles.h"
 #include "auditexport.h"
 #include "auditreport.h"
 #include "auditsnapshot.h"
@@ -27,20 +28,7 @@ using namespace eventlens;
 
 namespace {
 
-QByteArray readAll(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return file.readAll();
-}
 
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(file.write(bytes), bytes.size());
-}
 
 // Runs a poppler tool on a PDF and returns its standard output; whitespace runs become one space.
 QString poppler(const char *tool, const QStringList &arguments, bool simplify = true)
@@ -132,7 +120,7 @@ void TestAuditReport::pdfReport()
     const QString path = m_dir.filePath(QStringLiteral("report.pdf"));
     writeAuditExport(*m_store, snapshot, AuditFormat::Pdf, path);
 
-    const QByteArray bytes = readAll(path);
+    const QByteArray bytes = testing::readFile(path);
     QVERIFY2(bytes.startsWith("%PDF-"), bytes.left(16).constData());
     QVERIFY(bytes.trimmed().endsWith("%%EOF"));
 
@@ -179,11 +167,11 @@ void TestAuditReport::jsonAndCsvAreTheSnapshot()
     const QString csv = m_dir.filePath(QStringLiteral("snapshot.csv"));
     writeAuditExport(*m_store, snapshot, AuditFormat::Json, json);
     writeAuditExport(*m_store, snapshot, AuditFormat::Csv, csv);
-    QCOMPARE(readAll(json), snapshot.text());
-    QCOMPARE(readAll(csv), snapshot.csv());
-    QVERIFY(readAll(csv).contains("order-1"));
+    QCOMPARE(testing::readFile(json), snapshot.text());
+    QCOMPARE(testing::readFile(csv), snapshot.csv());
+    QVERIFY(testing::readFile(csv).contains("order-1"));
     // The JSON file reads back as the same snapshot.
-    const AuditSnapshot back = AuditSnapshot::fromText(readAll(json), json);
+    const AuditSnapshot back = AuditSnapshot::fromText(testing::readFile(json), json);
     QCOMPARE(back.digest(), snapshot.digest());
     QCOMPARE(back.computeDigest(), snapshot.digest());
     QCOMPARE(back.position(), qint64(8));
@@ -191,7 +179,7 @@ void TestAuditReport::jsonAndCsvAreTheSnapshot()
     // Writing again replaces the file with the new content.
     const AuditSnapshot earlier = snapshotAt(3, false);
     writeAuditExport(*m_store, earlier, AuditFormat::Json, json);
-    QCOMPARE(readAll(json), earlier.text());
+    QCOMPARE(testing::readFile(json), earlier.text());
 }
 
 void TestAuditReport::unwritableDestination()
@@ -199,7 +187,7 @@ void TestAuditReport::unwritableDestination()
     const AuditSnapshot snapshot = snapshotAt(4, false);
     // The parent is a file: no one can write there, not even root.
     const QString blocker = m_dir.filePath(QStringLiteral("not-a-folder"));
-    writeFile(blocker, "x");
+    testing::writeFile(blocker, "x");
     for (const AuditFormat format : {AuditFormat::Json, AuditFormat::Csv, AuditFormat::Pdf}) {
         const QString path = blocker + QStringLiteral("/out.") + auditFormatName(format);
         try {
@@ -211,7 +199,7 @@ void TestAuditReport::unwritableDestination()
         }
         QVERIFY(!QFileInfo::exists(path));
     }
-    QCOMPARE(readAll(blocker), QByteArray("x"));
+    QCOMPARE(testing::readFile(blocker), QByteArray("x"));
     // No destination at all.
     QVERIFY_THROWS_EXCEPTION(AuditError, writeAuditExport(*m_store, snapshot, AuditFormat::Json, QString()));
 }
@@ -226,14 +214,14 @@ void TestAuditReport::existingFileKeptOnFailure()
         folder = m_dir.filePath(QStringLiteral("readonly"));
         QVERIFY(QDir().mkpath(folder));
         path = QDir(folder).filePath(QStringLiteral("existing.json"));
-        writeFile(path, "the old export\n");
+        testing::writeFile(path, "the old export\n");
         QVERIFY(QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
     } else {
         // Root writes anywhere but in the kernel's own files.
         path = QStringLiteral("/proc/version");
         folder = QStringLiteral("/proc");
     }
-    const QByteArray before = readAll(path);
+    const QByteArray before = testing::readFile(path);
     QVERIFY(!before.isEmpty());
     for (const AuditFormat format : {AuditFormat::Json, AuditFormat::Pdf}) {
         try {
@@ -242,7 +230,7 @@ void TestAuditReport::existingFileKeptOnFailure()
         } catch (const AuditError &e) {
             QVERIFY2(e.message().contains(QDir::toNativeSeparators(path)), qPrintable(e.message()));
         }
-        QCOMPARE(readAll(path), before);
+        QCOMPARE(testing::readFile(path), before);
     }
     if (::geteuid() != 0) {
         QCOMPARE(filesIn(folder), QStringList{QStringLiteral("existing.json")});
@@ -256,7 +244,7 @@ void TestAuditReport::cancelledPdfLeavesNothing()
     const QString folder = m_dir.filePath(QStringLiteral("cancel"));
     QVERIFY(QDir().mkpath(folder));
     const QString path = QDir(folder).filePath(QStringLiteral("report.pdf"));
-    writeFile(path, "an earlier report");
+    testing::writeFile(path, "an earlier report");
 
     // Cancelled on the second page request (or before the commit, for a one-page report).
     int calls = 0;
@@ -264,7 +252,7 @@ void TestAuditReport::cancelledPdfLeavesNothing()
                                  return ++calls < 2;
                              }));
     QCOMPARE(calls, 2);
-    QCOMPARE(readAll(path), QByteArray("an earlier report"));
+    QCOMPARE(testing::readFile(path), QByteArray("an earlier report"));
     QCOMPARE(filesIn(folder), QStringList{QStringLiteral("report.pdf")});
 
     // JSON: cancelled before the commit.
@@ -283,7 +271,7 @@ void TestAuditReport::cancelledPdfLeavesNothing()
     });
     QCOMPARE(lastDone, qint64(1));
     QCOMPARE(lastTotal, qint64(1));
-    QVERIFY(readAll(path).startsWith("%PDF-"));
+    QVERIFY(testing::readFile(path).startsWith("%PDF-"));
 }
 
 void TestAuditReport::historyStopsAtThePoint()

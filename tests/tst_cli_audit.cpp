@@ -2,6 +2,7 @@
 // three formats, determinism, the scope and projection options, exit codes, and tamper
 // detection by both verify and verify-snapshot on a copy altered with the SQLite library.
 
+#include "testfiles.h"
 #include "clirun.h"
 #include "eventstore.h"
 #include "projectiontesting.h"
@@ -35,11 +36,6 @@ private:
         return Json::parse(text.constData(), text.constData() + text.size(), nullptr, false);
     }
 
-    static QByteArray readAll(const QString &file)
-    {
-        QFile f(file);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }
 
     CliRun exportTo(const QString &out, const QStringList &more)
     {
@@ -89,8 +85,8 @@ private slots:
         QVERIFY(summary.at("format") == "json");
 
         // Byte for byte the same but for the generation time.
-        const QList<QByteArray> la = readAll(a).split('\n');
-        const QList<QByteArray> lb = readAll(b).split('\n');
+        const QList<QByteArray> la = testing::readFile(a).split('\n');
+        const QList<QByteArray> lb = testing::readFile(b).split('\n');
         QCOMPARE(la.size(), lb.size());
         QVERIFY(la.size() > 100);
         for (qsizetype i = 0; i < la.size(); ++i) {
@@ -136,7 +132,7 @@ private slots:
         const QString csv = path(QStringLiteral("s.csv"));
         CliRun r = exportTo(csv, {QStringLiteral("--at-position"), QStringLiteral("800"), QStringLiteral("--category"), QStringLiteral("order")});
         QVERIFY2(r.code == 0, qPrintable(r.describe()));
-        const QList<QByteArray> lines = readAll(csv).split('\n');
+        const QList<QByteArray> lines = testing::readFile(csv).split('\n');
         QVERIFY(lines.size() > 2);
         QVERIFY(lines.at(0).startsWith("stream,category,version,events,"));
         for (qsizetype i = 1; i < lines.size() - 1; ++i)
@@ -146,7 +142,7 @@ private slots:
         r = exportTo(pdf, {QStringLiteral("--at-position"), QStringLiteral("800"), QStringLiteral("--stream"), QStringLiteral("account-1"),
                            QStringLiteral("--format"), QStringLiteral("pdf")});
         QVERIFY2(r.code == 0, qPrintable(r.describe()));
-        QVERIFY(readAll(pdf).startsWith("%PDF-"));
+        QVERIFY(testing::readFile(pdf).startsWith("%PDF-"));
         const QString pdftotext = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
         QVERIFY2(!pdftotext.isEmpty(), "pdftotext (poppler-utils) is needed to read the report back");
         QProcess p;
@@ -200,7 +196,7 @@ private slots:
         existing.close();
         r = exportTo(out, {QStringLiteral("--at-position"), QStringLiteral("999999")});
         QCOMPARE(r.code, 1);
-        QCOMPARE(readAll(out), QByteArray("keep me"));
+        QCOMPARE(testing::readFile(out), QByteArray("keep me"));
 
         // verify-snapshot: not a snapshot, or no store: 4.
         r = cli({QStringLiteral("verify-snapshot"), bad, m_store});

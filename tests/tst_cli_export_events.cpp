@@ -2,6 +2,7 @@
 // imported again with `import` into a new store gives the same events (`events --json`,
 // positions aside); the filters are those of `events`; exit codes; no file on failure.
 
+#include "testfiles.h"
 #include "eventstore.h"
 #include "timeutil.h"
 
@@ -25,21 +26,7 @@ using testing::cli;
 using testing::folderState;
 using testing::jsonLines;
 
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return QByteArrayLiteral("<missing>");
-    return f.readAll();
-}
 
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        qFatal("cannot write %s", qPrintable(path));
-    f.write(bytes);
-}
 
 NewEvent newEvent(const char *type, const QByteArray &data, bool isJson, const QByteArray &metadata, const char *time)
 {
@@ -185,7 +172,7 @@ private slots:
         const QString file = newPath(QStringLiteral("jsonl"));
         const Run r = cli(QStringList{QStringLiteral("export-events"), m_store, QStringLiteral("--out"), file} + filters);
         QVERIFY2(r.code == 0, qPrintable(r.describe()));
-        QCOMPARE(readAll(file), original.out);
+        QCOMPARE(testing::readFile(file), original.out);
         QVERIFY(r.out.startsWith(QStringLiteral("exported %1 ").arg(jsonLines(original.out).size()).toUtf8()));
     }
 
@@ -195,22 +182,22 @@ private slots:
         Run r = cli({QStringLiteral("export-events"), m_store, QStringLiteral("--limit"), QStringLiteral("3"), QStringLiteral("-o"), csv});
         QVERIFY2(r.code == 0, qPrintable(r.describe()));
         QVERIFY(r.out.endsWith("(csv)\n"));
-        QVERIFY(readAll(csv).startsWith("stream,version,id,type,time,data_encoding,data,metadata\r\n"));
+        QVERIFY(testing::readFile(csv).startsWith("stream,version,id,type,time,data_encoding,data,metadata\r\n"));
 
         const QString other = newPath(QStringLiteral("txt"));
         r = cli({QStringLiteral("export-events"), m_store, QStringLiteral("--limit"), QStringLiteral("3"), QStringLiteral("--out"), other});
         QVERIFY2(r.code == 0, qPrintable(r.describe()));
         QVERIFY(r.out.endsWith("(jsonl)\n"));
-        QCOMPARE(readAll(other), events(m_store, {QStringLiteral("--limit"), QStringLiteral("3")}).out);
+        QCOMPARE(testing::readFile(other), events(m_store, {QStringLiteral("--limit"), QStringLiteral("3")}).out);
     }
 
     void replacesExistingFile()
     {
         const QString file = newPath(QStringLiteral("jsonl"));
-        writeFile(file, "old\n");
+        testing::writeFile(file, "old\n");
         const Run r = cli({QStringLiteral("export-events"), m_store, QStringLiteral("--limit"), QStringLiteral("1"), QStringLiteral("--out"), file});
         QVERIFY2(r.code == 0, qPrintable(r.describe()));
-        QCOMPARE(readAll(file), events(m_store, {QStringLiteral("--limit"), QStringLiteral("1")}).out);
+        QCOMPARE(testing::readFile(file), events(m_store, {QStringLiteral("--limit"), QStringLiteral("1")}).out);
     }
 
     void usageErrors_data()
@@ -261,13 +248,13 @@ private slots:
     {
         // a missing store: exit 1, nothing written, an existing file kept
         const QString file = newPath(QStringLiteral("jsonl"));
-        writeFile(file, "keep\n");
+        testing::writeFile(file, "keep\n");
         const QString missing = path(QStringLiteral("store/missing.eventlens"));
         Run r = cli({QStringLiteral("export-events"), missing, QStringLiteral("--out"), file});
         QVERIFY2(r.code == 1, qPrintable(r.describe()));
         QVERIFY2(r.err.contains(QByteArray("store not found: " + missing.toUtf8())), qPrintable(r.describe()));
         QVERIFY(!QFileInfo::exists(missing));
-        QCOMPARE(readAll(file), QByteArray("keep\n"));
+        QCOMPARE(testing::readFile(file), QByteArray("keep\n"));
 
         // a destination folder that does not exist
         const QString nowhere = path(QStringLiteral("out/no-such-folder/x.jsonl"));
@@ -284,7 +271,7 @@ private slots:
         // not a store
         r = cli({QStringLiteral("export-events"), file, QStringLiteral("--out"), newPath(QStringLiteral("jsonl"))});
         QVERIFY2(r.code == 1, qPrintable(r.describe()));
-        QCOMPARE(readAll(file), QByteArray("keep\n"));
+        QCOMPARE(testing::readFile(file), QByteArray("keep\n"));
     }
 
     void help()

@@ -6,6 +6,7 @@
 // existing one. Also the two parser extensions the round trips need: the CSV data_encoding
 // column and the CloudEvents extension attributes eventlensversion and eventlensmetadata.
 
+#include "testfiles.h"
 #include "cloudeventsparser.h"
 #include "csvparser.h"
 #include "eventstore.h"
@@ -134,21 +135,7 @@ QString difference(const Event &a, const Event &b, bool withPosition)
     return out.isEmpty() ? QString() : a.stream + u'@' + QString::number(a.version) + u' ' + a.type + QStringLiteral(": ") + out.join(QStringLiteral("; "));
 }
 
-QByteArray readAll(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return QByteArrayLiteral("<missing>");
-    return f.readAll();
-}
 
-void writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        qFatal("cannot write %s", qPrintable(path));
-    f.write(bytes);
-}
 
 struct Parsed
 {
@@ -299,7 +286,7 @@ private slots:
         QByteArray expected;
         for (const Event &e : m_events)
             expected += e.toJsonLine() + '\n';
-        QCOMPARE(readAll(file), expected);
+        QCOMPARE(testing::readFile(file), expected);
 
         QString detected;
         const std::vector<Event> back = importFresh(file, &detected);
@@ -329,7 +316,7 @@ private slots:
         // CSV: the header the importer recognises, RFC 4180 quoting, an encoding per row
         const QString csv = newPath(QStringLiteral("csv"));
         QVERIFY(writer(EventWriter::Format::Csv).write(*m_store, EventQuery{}, csv).ok());
-        const QByteArray text = readAll(csv);
+        const QByteArray text = testing::readFile(csv);
         QVERIFY(text.startsWith("stream,version,id,type,time,data_encoding,data,metadata\r\n"));
         QVERIFY(text.contains("\r\naccount-1,0,0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01,Deposited,2024-03-01T12:00:00.123Z,json,"
                               "\"{\"\"amount\"\":100,\"\"note\"\":\"\"a,b \\\"\"quoted\\\"\"\\nsecond line\"\"}\","));
@@ -341,7 +328,7 @@ private slots:
         // CloudEvents: JSON Lines of structured-mode events with the extension attributes
         const QString ce = newPath(QStringLiteral("jsonl"));
         QVERIFY(writer(EventWriter::Format::CloudEvents).write(*m_store, EventQuery{}, ce).ok());
-        const QList<QByteArray> lines = readAll(ce).split('\n');
+        const QList<QByteArray> lines = testing::readFile(ce).split('\n');
         QCOMPARE(lines.size(), qsizetype(m_events.size() + 1));
         QCOMPARE(lines.last(), QByteArray());
         QCOMPARE(lines.at(0),
@@ -402,7 +389,7 @@ private slots:
             const ExportResult result = w.write(*m_store, queries[i], file);
             QVERIFY2(result.ok(), qPrintable(result.error));
             QCOMPARE(result.written, counts[i]);
-            QCOMPARE(readAll(file), linesOf(queries[i]));
+            QCOMPARE(testing::readFile(file), linesOf(queries[i]));
         }
         // sanity: the helper is not trivially equal
         QVERIFY(linesOf(queries[0]) != linesOf(queries[1]));
@@ -447,7 +434,7 @@ private slots:
             QVERIFY(calls[i].first >= calls[i - 1].first);
             QCOMPARE(calls[i].second, qint64(1500));
         }
-        QCOMPARE(readAll(file).count('\n'), qsizetype(1500));
+        QCOMPARE(testing::readFile(file).count('\n'), qsizetype(1500));
 
         // the total follows the query (filters and limit)
         calls.clear();
@@ -478,7 +465,7 @@ private slots:
         auto store = storeWith(dir.filePath(QStringLiteral("s.eventlens")), 1500);
         const QString file = dir.filePath(QStringLiteral("out.csv"));
         if (existing)
-            writeFile(file, "keep me\n");
+            testing::writeFile(file, "keep me\n");
         const QStringList before = QDir(dir.path()).entryList(QDir::Files, QDir::Name);
 
         std::atomic_bool flag{how == 3};
@@ -508,7 +495,7 @@ private slots:
         QVERIFY(how == 3 || seen >= 512);
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files, QDir::Name), before);
         if (existing)
-            QCOMPARE(readAll(file), QByteArray("keep me\n"));
+            QCOMPARE(testing::readFile(file), QByteArray("keep me\n"));
         else
             QVERIFY(!QFileInfo::exists(file));
     }
@@ -516,17 +503,17 @@ private slots:
     void replacesExistingFileOnSuccess()
     {
         const QString file = newPath(QStringLiteral("jsonl"));
-        writeFile(file, "old content\n");
+        testing::writeFile(file, "old content\n");
         EventQuery q;
         q.limit = 2;
         const ExportResult result = writer(EventWriter::Format::JsonLines).write(*m_store, q, file);
         QVERIFY(result.ok());
-        QCOMPARE(readAll(file), m_events.at(0).toJsonLine() + '\n' + m_events.at(1).toJsonLine() + '\n');
+        QCOMPARE(testing::readFile(file), m_events.at(0).toJsonLine() + '\n' + m_events.at(1).toJsonLine() + '\n');
     }
 
     void badDestination()
     {
-        const QByteArray storeBefore = readAll(m_storePath);
+        const QByteArray storeBefore = testing::readFile(m_storePath);
         EventWriter w = writer(EventWriter::Format::JsonLines);
 
         const QString missing = m_dir.filePath(QStringLiteral("no-such-folder/out.jsonl"));
@@ -545,16 +532,16 @@ private slots:
 
         // under a file, as if it were a folder
         const QString plain = newPath(QStringLiteral("txt"));
-        writeFile(plain, "x");
+        testing::writeFile(plain, "x");
         r = w.write(*m_store, EventQuery{}, plain + QStringLiteral("/out.jsonl"));
         QCOMPARE(r.status, ExportResult::Status::Failed);
         QVERIFY2(r.error.startsWith(QStringLiteral("cannot write %1/out.jsonl: ").arg(plain)), qPrintable(r.error));
-        QCOMPARE(readAll(plain), QByteArray("x"));
+        QCOMPARE(testing::readFile(plain), QByteArray("x"));
 
         r = w.write(*m_store, EventQuery{}, m_storePath);
         QCOMPARE(r.status, ExportResult::Status::Failed);
         QCOMPARE(r.error, QStringLiteral("cannot write %1: it is the store being exported").arg(m_storePath));
-        QCOMPARE(readAll(m_storePath), storeBefore);
+        QCOMPARE(testing::readFile(m_storePath), storeBefore);
 
         r = w.write(*m_store, EventQuery{}, QString());
         QCOMPARE(r.status, ExportResult::Status::Failed);
