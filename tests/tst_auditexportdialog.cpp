@@ -6,6 +6,7 @@
 // store altered with the SQLite library directly name the first bad position, and a double-click
 // leads to it in the window's log.
 
+#include "tampering.h"
 #include "testfiles.h"
 #include "auditactions.h"
 #include "auditexportdialog.h"
@@ -45,7 +46,6 @@
 #include <QTest>
 #include <QThreadPool>
 
-#include <sqlite3.h>
 
 #include <memory>
 #include <set>
@@ -510,19 +510,12 @@ QString TestAuditExportDialog::tamperedCopy(const QString &name, qint64 position
     QFile::remove(copy);
     if (!QFile::copy(m_storePath, copy))
         return {};
-    sqlite3 *db = nullptr;
-    if (sqlite3_open_v2(copy.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-        return {};
-    const QByteArray sql = "DROP TRIGGER events_no_update; UPDATE events SET data = CAST('{\"amount\":5000}' AS BLOB) WHERE position = "
-        + QByteArray::number(position) + ";";
-    char *error = nullptr;
-    const int rc = sqlite3_exec(db, sql.constData(), nullptr, nullptr, &error);
-    const int changes = sqlite3_changes(db);
-    if (error)
-        qWarning("%s", error);
-    sqlite3_free(error);
-    sqlite3_close(db);
-    return rc == SQLITE_OK && changes == 1 ? copy : QString();
+    QString error;
+    const int changed = testing::tamperStore(
+        copy, QStringLiteral("UPDATE events SET data = CAST('{\"amount\":5000}' AS BLOB) WHERE position = %1").arg(position), &error);
+    if (!error.isEmpty())
+        qWarning("%s", qPrintable(error));
+    return changed == 1 ? copy : QString();
 }
 
 void TestAuditExportDialog::verifyStore()

@@ -10,11 +10,11 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include "clirun.h"
+#include "tampering.h"
 
 #include <QTest>
 
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <functional>
 
@@ -1139,18 +1139,8 @@ void TestCli::verifyTampered()
     QFETCH(qint64, position);
     const QString tampered = path(QStringLiteral("tampered-%1.db").arg(QString::fromLatin1(QTest::currentDataTag())));
     QVERIFY(QFile::copy(m_store, tampered));
-    {
-        sqlite3 *db = nullptr;
-        QCOMPARE(sqlite3_open_v2(tampered.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-        char *error = nullptr;
-        const QByteArray sql = "DROP TRIGGER events_no_update; " + update.toUtf8() + ";";
-        const int rc = sqlite3_exec(db, sql.constData(), nullptr, nullptr, &error);
-        const QString message = error ? QString::fromUtf8(error) : QString();
-        sqlite3_free(error);
-        QCOMPARE(sqlite3_changes(db), 1);
-        sqlite3_close(db);
-        QVERIFY2(rc == SQLITE_OK, qPrintable(message));
-    }
+    QString error;
+    QVERIFY2(testing::tamperStore(tampered, update, &error) == 1, qPrintable(error));
     const Run r = cli({QStringLiteral("verify"), tampered});
     QVERIFY2(r.code != 0 && r.code != -1, qPrintable(r.describe()));
     QCOMPARE(r.code, 1);
