@@ -12,6 +12,7 @@
 #include <QPushButton>
 #include <QStandardItemModel>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace eventlens {
@@ -134,9 +135,15 @@ void VerifyResultDialog::finish()
     m_table->setVisible(m_model->rowCount() > 0);
     m_table->resizeColumnToContents(PositionColumn);
     m_table->resizeColumnToContents(PathColumn);
-    // Whole messages, wrapped, while the list is short enough to measure every row.
-    if (m_model->rowCount() <= MaxMeasuredRows)
+    // Whole messages, wrapped, while the list is short enough to measure every row: now, and
+    // again once the dialog has its final width (the message column stretches to it).
+    if (m_model->rowCount() <= MaxMeasuredRows) {
         m_table->resizeRowsToContents();
+        QTimer::singleShot(0, m_table, [this] {
+            if (m_model->rowCount() <= MaxMeasuredRows)
+                m_table->resizeRowsToContents();
+        });
+    }
     if (m_model->rowCount() > 0) {
         const QModelIndex first = m_model->index(0, 0);
         m_table->setCurrentIndex(first);
