@@ -32,6 +32,22 @@ inline void createBankStore(const QString &path)
     add("order-1", "OrderPlaced", R"({"total":5})");
 }
 
+// The command tests' store, in the bundled bank domain's shape: account-1 (Ada, EUR, balance
+// 100) and account-2 (Bob, EUR, balance 0).
+inline void createCommandBankStore(const QString &path)
+{
+    auto store = EventStore::open(path, EventStore::OpenMode::ReadWrite);
+    const auto add = [&](const char *stream, const char *type, const char *data) {
+        NewEvent e;
+        e.type = QLatin1String(type);
+        e.data = data;
+        store->append(QLatin1String(stream), ExpectedVersion::any(), {e});
+    };
+    add("account-1", "AccountOpened", R"({"owner":"Ada","currency":"EUR"})");
+    add("account-1", "Deposited", R"({"amount":100})");
+    add("account-2", "AccountOpened", R"({"owner":"Bob","currency":"EUR"})");
+}
+
 inline const QString &balancesScript()
 {
     static const QString script = QStringLiteral(

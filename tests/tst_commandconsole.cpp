@@ -3,6 +3,7 @@
 // expected version, a race, history re-send, templates, Show in Log, deciders from files,
 // snapshots; the flow view's highlighted path per outcome; the main window's wiring.
 
+#include "projectiontesting.h"
 #include "commandconsoledock.h"
 #include "cqrsflowview.h"
 #include "queryconsoledock.h"
@@ -140,16 +141,7 @@ void TestCommandConsole::initTestCase()
 QString TestCommandConsole::newStore()
 {
     const QString path = m_dir.filePath(QStringLiteral("store-%1.eventlens").arg(++m_stores));
-    auto store = EventStore::open(path, EventStore::OpenMode::ReadWrite);
-    const auto add = [&](const char *stream, const char *type, const char *data) {
-        NewEvent e;
-        e.type = QLatin1String(type);
-        e.data = data;
-        store->append(QLatin1String(stream), ExpectedVersion::any(), {e});
-    };
-    add("account-1", "AccountOpened", R"({"owner":"Ada","currency":"EUR"})");
-    add("account-1", "Deposited", R"({"amount":100})");
-    add("account-2", "AccountOpened", R"({"owner":"Bob","currency":"EUR"})");
+    testing::createCommandBankStore(path);
     return path;
 }
 

@@ -2,6 +2,7 @@
 // one finished() each; outcomes, the concurrency demo (one append, one conflict, every time),
 // the live counters, deciders loaded from files, read-only stores, streams, states, snapshots.
 
+#include "projectiontesting.h"
 #include "commandsession.h"
 #include "eventstore.h"
 
@@ -61,16 +62,7 @@ private:
     QString newStore()
     {
         const QString path = m_dir.filePath(QStringLiteral("store-%1.eventlens").arg(++m_stores));
-        auto store = EventStore::open(path, EventStore::OpenMode::ReadWrite);
-        const auto add = [&](const char *stream, const char *type, const char *data) {
-            NewEvent e;
-            e.type = QLatin1String(type);
-            e.data = data;
-            store->append(QLatin1String(stream), ExpectedVersion::any(), {e});
-        };
-        add("account-1", "AccountOpened", R"({"owner":"Ada","currency":"EUR"})");
-        add("account-1", "Deposited", R"({"amount":100})");
-        add("account-2", "AccountOpened", R"({"owner":"Bob","currency":"EUR"})");
+        testing::createCommandBankStore(path);
         return path;
     }
 

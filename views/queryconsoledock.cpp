@@ -136,7 +136,32 @@ struct QueryConsoleDock::KeysAnswer
 {
     quint64 generation = 0;
     QStringList keys;
+    QString error; // not shown: the query itself says what is wrong
 };
+
+template <typename Answer, typename Work>
+void QueryConsoleDock::ask(const quint64 *latest, Work work, void (QueryConsoleDock::*show)(const Answer &))
+{
+    const quint64 generation = *latest;
+    ++m_running;
+    runAsync<Answer>(
+        &m_pool, this,
+        [work = std::move(work), generation] {
+            Answer a;
+            a.generation = generation;
+            try {
+                work(a);
+            } catch (...) {
+                a.error = exceptionText(std::current_exception());
+            }
+            return a;
+        },
+        [this, latest, show](const Answer &a) {
+            --m_running;
+            if (a.generation == *latest)
+                (this->*show)(a);
+        });
+}
 
 QueryConsoleDock::QueryConsoleDock(QWidget *parent)
     : QDockWidget(tr("Read Models"), parent)
@@ -643,32 +668,17 @@ void QueryConsoleDock::get()
     const QString key = m_key->text();
     if (!m_host || model.isEmpty())
         return;
-    const quint64 generation = ++m_getGeneration;
+    ++m_getGeneration;
     m_getState = GetState::Pending;
     m_answer->setStyleSheet({});
     m_answer->setText(tr("Asking %1 for “%2”…").arg(model, key));
     ReadModelHost *host = m_host;
-    ++m_running;
-    runAsync<GetAnswer>(
-        &m_pool, this,
-        [host, model, key, generation] {
-            GetAnswer a;
-            a.generation = generation;
-            a.model = model;
-            a.key = key;
-            try {
-                a.entry = host->get(model, key);
-                a.status = host->status(model);
-            } catch (...) {
-                a.error = exceptionText(std::current_exception());
-            }
-            return a;
-        },
-        [this](const GetAnswer &a) {
-            --m_running;
-            if (a.generation == m_getGeneration)
-                showGetAnswer(a);
-        });
+    ask(&m_getGeneration, [host, model, key](GetAnswer &a) {
+        a.model = model;
+        a.key = key;
+        a.entry = host->get(model, key);
+        a.status = host->status(model);
+    }, &QueryConsoleDock::showGetAnswer);
 }
 
 void QueryConsoleDock::showGetAnswer(const GetAnswer &a)
@@ -732,35 +742,20 @@ void QueryConsoleDock::runFilter()
     }
     m_filterError->clear();
     m_filterError->hide();
-    const quint64 generation = ++m_filterGeneration;
+    ++m_filterGeneration;
     const qint64 limit = m_limit->value();
     m_resultInfo->setText(tr("Running…"));
     ReadModelHost *host = m_host;
-    ++m_running;
-    runAsync<FilterAnswer>(
-        &m_pool, this,
-        [host, model, text, wanted = std::move(*filters), limit, generation] {
-            FilterAnswer a;
-            a.generation = generation;
-            a.model = model;
-            a.filterText = text;
-            try {
-                a.entries = host->query(model, wanted, limit + 1);
-                if (qint64(a.entries.size()) > limit) {
-                    a.truncated = true;
-                    a.entries.resize(size_t(limit));
-                }
-                a.status = host->status(model);
-            } catch (...) {
-                a.error = exceptionText(std::current_exception());
-            }
-            return a;
-        },
-        [this](const FilterAnswer &a) {
-            --m_running;
-            if (a.generation == m_filterGeneration)
-                showFilterAnswer(a);
-        });
+    ask(&m_filterGeneration, [host, model, text, wanted = std::move(*filters), limit](FilterAnswer &a) {
+        a.model = model;
+        a.filterText = text;
+        a.entries = host->query(model, wanted, limit + 1);
+        if (qint64(a.entries.size()) > limit) {
+            a.truncated = true;
+            a.entries.resize(size_t(limit));
+        }
+        a.status = host->status(model);
+    }, &QueryConsoleDock::showFilterAnswer);
 }
 
 void QueryConsoleDock::showFilterAnswer(const FilterAnswer &a)
@@ -797,36 +792,26 @@ void QueryConsoleDock::requestKeys()
     if (!m_host || model.isEmpty())
         return;
     const QString text = m_key->text().trimmed();
-    const quint64 generation = ++m_keysGeneration;
+    ++m_keysGeneration;
     ReadModelHost *host = m_host;
-    ++m_running;
-    runAsync<KeysAnswer>(
-        &m_pool, this,
-        [host, model, text, generation] {
-            KeysAnswer a;
-            a.generation = generation;
-            std::vector<ReadFilter> filters;
-            if (!text.isEmpty()) {
-                ReadFilter contains;
-                contains.field = QStringLiteral("$key");
-                contains.op = ReadFilter::Op::Contains;
-                contains.kind = ReadFilter::Kind::String;
-                contains.value = text;
-                filters.push_back(std::move(contains));
-            }
-            try {
-                for (const ReadEntry &e : host->query(model, filters, kCompletionLimit))
-                    a.keys.append(e.key);
-            } catch (...) {
-                // No completion: the query itself will say what is wrong.
-            }
-            return a;
-        },
-        [this](const KeysAnswer &a) {
-            --m_running;
-            if (a.generation == m_keysGeneration)
-                m_keys->setStringList(a.keys);
-        });
+    ask(&m_keysGeneration, [host, model, text](KeysAnswer &a) {
+        std::vector<ReadFilter> filters;
+        if (!text.isEmpty()) {
+            ReadFilter contains;
+            contains.field = QStringLiteral("$key");
+            contains.op = ReadFilter::Op::Contains;
+            contains.kind = ReadFilter::Kind::String;
+            contains.value = text;
+            filters.push_back(std::move(contains));
+        }
+        for (const ReadEntry &e : host->query(model, filters, kCompletionLimit))
+            a.keys.append(e.key);
+    }, &QueryConsoleDock::showKeys);
+}
+
+void QueryConsoleDock::showKeys(const KeysAnswer &answer)
+{
+    m_keys->setStringList(answer.keys);
 }
 
 } // namespace eventlens

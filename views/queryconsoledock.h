@@ -142,6 +142,11 @@ private:
     void requestKeys();
     void showGetAnswer(const GetAnswer &answer);
     void showFilterAnswer(const FilterAnswer &answer);
+    void showKeys(const KeysAnswer &answer);
+    // Runs work(answer) on the console's pool and shows the answer (show) only when *latest is
+    // still the generation it was asked under; an exception becomes answer.error.
+    template <typename Answer, typename Work>
+    void ask(const quint64 *latest, Work work, void (QueryConsoleDock::*show)(const Answer &));
     void showModelError(const QString &text);
     void waitForQueries();
     void updateEnabled();

@@ -74,8 +74,8 @@ struct Domains
 class Workers
 {
 public:
-    Workers(const EventStore &store, const Domains &domains, CommandHandler::Options options)
-        : m_store(store), m_domains(domains), m_options(options)
+    Workers(const EventStore &store, CommandHandler::Options options)
+        : m_store(store), m_options(options)
     {
     }
 
@@ -95,7 +95,6 @@ public:
 
 private:
     const EventStore &m_store;
-    const Domains &m_domains;
     const CommandHandler::Options m_options;
 };
 
@@ -237,7 +236,7 @@ int runServe(const QStringList &args)
     readModels.start();
 
     CommandHandler::Options options;
-    Workers handlers(*store, domains, options);
+    Workers handlers(*store, options);
     QThreadPool pool;
     pool.setMaxThreadCount(workerCount);
     pool.setExpiryTimeout(-1); // the workers keep their connections and engines
