@@ -39,6 +39,15 @@ std::vector<Event> EventPrefetcher::next()
     return batch;
 }
 
+void EventPrefetcher::recycle(std::vector<Event> &&batch)
+{
+    if (batch.capacity() == 0)
+        return;
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_done)
+        m_spent.push_back(std::move(batch));
+}
+
 void EventPrefetcher::run(std::unique_ptr<EventStore> connection, EventQuery query)
 {
     try {
@@ -52,9 +61,16 @@ void EventPrefetcher::run(std::unique_ptr<EventStore> connection, EventQuery que
             if (m_stop)
                 return false;
             m_ready.push_back(std::move(batch));
+            std::vector<std::vector<Event>> spent;
+            spent.swap(m_spent);
             lock.unlock();
             m_changed.notify_all();
             batch = std::vector<Event>();
+            for (std::vector<Event> &old : spent) {
+                old.clear();
+                if (batch.capacity() == 0)
+                    batch.swap(old);
+            }
             batch.reserve(size_t(m_batchSize));
             return true;
         };

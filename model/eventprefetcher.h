@@ -34,6 +34,10 @@ public:
 
     // The next batch (empty at the end).
     std::vector<Event> next();
+    // Gives a batch from next() back once done with it: the reader's thread frees its events
+    // (allocated there: freed on another thread they contend for the allocator's locks) and
+    // reuses the vector.
+    void recycle(std::vector<Event> &&batch);
 
 private:
     void run(std::unique_ptr<EventStore> connection, EventQuery query);
@@ -43,6 +47,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<std::vector<Event>> m_ready;
+    std::vector<std::vector<Event>> m_spent; // recycled, to be freed by the reader
     bool m_done = false;
     bool m_stop = false;
     std::optional<std::string> m_error;

@@ -328,11 +328,15 @@ nlohmann::ordered_json EmittedEvent::toJson() const
 
 bool ProjectionDefinition::handles(const QString &type) const
 {
-    if (handlers.contains(QStringLiteral("$any")))
-        return true;
+    // As the runtime picks a handler: $streamDeleted only runs $deleted, and a type named like a
+    // reserved handler ($init...) only $any.
     if (type == QStringLiteral("$streamDeleted"))
         return handlers.contains(QStringLiteral("$deleted"));
-    return handlers.contains(type);
+    static const QStringList reserved = {QStringLiteral("$init"), QStringLiteral("$initShared"), QStringLiteral("$created"),
+                                         QStringLiteral("$any"), QStringLiteral("$deleted")};
+    if (!reserved.contains(type) && handlers.contains(type))
+        return true;
+    return handlers.contains(QStringLiteral("$any"));
 }
 
 bool ProjectionDefinition::selects(const QString &stream) const
@@ -634,12 +638,23 @@ Projection::FeedResult Projection::feed(std::span<const Event> events, bool stop
     out.breakpointHit = fed > 0 && d->api.property(QStringLiteral("hit")).toBool();
     out.consumed = out.breakpointHit ? index[size_t(fed - 1)] + 1 : qsizetype(events.size());
     const qsizetype skipped = out.consumed - fed;
-    if (skipped > 0) {
-        QJSValue ignored;
-        d->evaluate(QStringLiteral("__eventlens.advance(%1, %2)").arg(skipped).arg(events[size_t(out.consumed - 1)].position),
-                    kDriverFile, &ignored, &trace);
-    }
+    if (skipped > 0)
+        skipUnread(skipped, events[size_t(out.consumed - 1)].position);
     return out;
+}
+
+bool Projection::mayProcess(const Event &event)
+{
+    return d->valid && d->mayProcess(event);
+}
+
+void Projection::skipUnread(qint64 count, qint64 position)
+{
+    if (!d->valid || (count <= 0 && position <= this->position()))
+        return;
+    QJSValue ignored;
+    QStringList trace;
+    d->evaluate(QStringLiteral("__eventlens.advance(%1, %2)").arg(std::max<qint64>(count, 0)).arg(position), kDriverFile, &ignored, &trace);
 }
 
 std::optional<ProjectionError> Projection::setBreakpoints(const std::vector<ProjectionBreakpoint> &breakpoints)

@@ -190,6 +190,7 @@ private slots:
     void projectFilterBy();
     void projectTo();
     void projectPlainText();
+    void projectEngines();
     void projectSteps();
     void projectStepsPartition();
     void projectStepsJsonOutput();
@@ -500,6 +501,44 @@ void TestCliProjection::projectPlainText()
     QVERIFY2(counts.contains(QStringLiteral("result:")), qPrintable(counts));
     QVERIFY2(counts.contains(QStringLiteral("emitted (1)")) && counts.contains(QStringLiteral("paid-orders Paid {\"order\":\"order-1\"}")), qPrintable(counts));
     QVERIFY2(counts.contains(QStringLiteral("logs (1)")) && counts.contains(QStringLiteral("at 8: paid order-1")), qPrintable(counts));
+}
+
+// --engines: a foreachStream() projection split over several engines prints what one engine
+// prints; other projections run on one; bad values are usage errors.
+void TestCliProjection::projectEngines()
+{
+    const QStringList balances = {QStringLiteral("project"), script("balances"), QStringLiteral("--store"), m_store};
+    const Run one = cli(balances + QStringList{QStringLiteral("--json")});
+    QVERIFY2(one.code == 0, qPrintable(one.describe()));
+    for (const char *engines : {"2", "3", "auto"}) {
+        const Run r = cli(balances + QStringList{QStringLiteral("--json"), QStringLiteral("--engines"), QLatin1String(engines)});
+        QVERIFY2(r.code == 0, qPrintable(r.describe()));
+        QCOMPARE(r.out, one.out);
+    }
+    Run r = cli(balances + QStringList{QStringLiteral("--engines"), QStringLiteral("2")});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+    QVERIFY2(r.out.contains("10 events read, 8 processed") && r.out.contains("engines: 2"), qPrintable(r.describe()));
+
+    // Not partitioned by stream: one engine, the same output as without the option.
+    r = cli({QStringLiteral("project"), script("counts"), QStringLiteral("--input"), m_input, QStringLiteral("--engines"), QStringLiteral("4")});
+    QVERIFY2(r.code == 0, qPrintable(r.describe()));
+    QVERIFY2(!r.out.contains("engines:"), qPrintable(r.describe()));
+    QCOMPARE(r.out, cli({QStringLiteral("project"), script("counts"), QStringLiteral("--input"), m_input}).out);
+
+    // An error is the one of the lowest position.
+    r = cli({QStringLiteral("project"), script("runtime-error"), QStringLiteral("--store"), m_store, QStringLiteral("--engines"), QStringLiteral("2")});
+    QVERIFY2(r.code == 1, qPrintable(r.describe()));
+    QVERIFY2(r.err.contains("runtime error at position 5"), qPrintable(r.describe()));
+
+    for (const QStringList &bad : {QStringList{QStringLiteral("--engines"), QStringLiteral("0")},
+                                   QStringList{QStringLiteral("--engines"), QStringLiteral("many")},
+                                   QStringList{QStringLiteral("--engines"), QStringLiteral("65")},
+                                   QStringList{QStringLiteral("--engines"), QStringLiteral("2"), QStringLiteral("--steps")}}) {
+        r = cli(balances + bad);
+        QVERIFY2(r.code == 2, qPrintable(r.describe()));
+        QVERIFY2(r.err.contains("--engines") || r.err.contains("engines"), qPrintable(r.describe()));
+        QVERIFY(r.out.isEmpty());
+    }
 }
 
 void TestCliProjection::projectSteps()

@@ -573,6 +573,19 @@ fromAll().when({
             events({{"account-1", "Opened"}, {"account-1", "$streamDeleted"}}),
             R"({"steps": [{"p": true}, {"p": false, "skip": "unhandled"}], "state": {"n": 1}})");
 
+    addCase("$streamDeleted is not taken by $any", R"JS(fromAll().when({
+    $any: function (s, e) { s.n = (s.n || 0) + 1; }
+});)JS",
+            events({{"account-1", "Opened"}, {"account-1", "$streamDeleted"}}),
+            R"({"steps": [{"p": true}, {"p": false, "skip": "unhandled"}], "state": {"n": 1}})");
+
+    addCase("a type named like a reserved handler only runs $any", R"JS(fromCategory('account').foreachStream().when({
+    $init: function () { return { n: 0 }; },
+    $created: function (s, e) { s.created = e.eventType; }
+});)JS",
+            events({{"account-1", "$init"}, {"account-2", "$created"}}),
+            R"({"steps": [{"p": false, "skip": "unhandled"}, {"p": false, "skip": "unhandled"}], "states": {}})");
+
     // ---- return semantics and state values ------------------------------------------------
     addCase("undefined keeps, a value replaces", R"JS(fromAll().when({
     $init: function () { return { n: 0 }; },
@@ -898,6 +911,15 @@ void TestProjection::conformance()
     for (size_t i = 0; i < input.size(); ++i) {
         const ProjectionStep s = p.step(input[i]);
         QCOMPARE(s.event, input[i]);
+        // mayProcess() never says no to an event the script processes, and for a projection
+        // partitioned by stream (not fromStreamsMatching) it says exactly which it processes.
+        if (!s.error) {
+            const bool exact = p.definition().partitioning == ProjectionDefinition::Partitioning::ByStream
+                               && p.definition().source != ProjectionDefinition::Source::StreamsMatching;
+            QVERIFY2(p.mayProcess(input[i]) || !s.processed, "mayProcess() skipped a processed event");
+            if (exact)
+                QCOMPARE(p.mayProcess(input[i]), s.processed);
+        }
         if (i < steps.size() && steps[i].is_object()) {
             const std::string diff = diffKeys("step " + std::to_string(i + 1), stepJson(s, p), steps[i]);
             QVERIFY2(diff.empty(), diff.c_str());

@@ -1,11 +1,12 @@
 #include "cli.h"
 
-#include "eventprefetcher.h"
 #include "eventquery.h"
 #include "jsonutil.h"
 #include "projection.h"
+#include "projectionrun.h"
 
 #include <QFileInfo>
+#include <QThread>
 
 #include <algorithm>
 #include <limits>
@@ -17,7 +18,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr qsizetype kBatchSize = 256;       // events per Projection::feed call (see EventPrefetcher)
 constexpr qsizetype kStateTextChars = 2000; // plain output: longer states are elided
 
 Json emittedJson(const std::vector<EmittedEvent> &events)
@@ -83,17 +83,87 @@ QString indented(const QString &text, const QString &prefix)
     return out;
 }
 
+// Prints what a run gave: one JSON object with --json, text otherwise. `partitionKey`: --partition.
+int printOutcome(const ProjectionRun::Outcome &outcome, const ProjectionDefinition &definition, const QString &scriptPath,
+                 const std::optional<QString> &partitionKey, bool json)
+{
+    const QString key = partitionKey.value_or(QString());
+    const Json state = outcome.state(key);
+    if (json) {
+        Json out = Json::object();
+        out["state"] = state;
+        if (definition.isPartitioned())
+            out["partitions"] = outcome.states;
+        if (definition.biState)
+            out["sharedState"] = outcome.sharedState;
+        if (definition.hasResult()) {
+            out["result"] = outcome.result(key);
+            if (definition.isPartitioned())
+                out["results"] = outcome.results;
+        }
+        out["emitted"] = emittedJson(outcome.emitted);
+        out["logs"] = logsJson(outcome.logs);
+        writeOut(jsonText(out) + u'\n');
+        return ExitOk;
+    }
+
+    QString text = QStringLiteral("%1: %2 read, %3 processed, last position %4\n")
+                       .arg(QFileInfo(scriptPath).fileName(), counted(outcome.eventCount, "event", "events"),
+                            QString::number(outcome.processedCount), QString::number(outcome.position));
+    if (outcome.engines > 1)
+        text += QStringLiteral("engines: %1 (the streams split between them)\n").arg(outcome.engines);
+    if (definition.isPartitioned()) {
+        text += QStringLiteral("partitions (%1):\n").arg(outcome.states.size()) + keyedLines(outcome.states);
+        if (partitionKey) {
+            text += state.is_null() ? QStringLiteral("state of partition %1: none (the partition does not exist)\n").arg(key)
+                                    : QStringLiteral("state of partition %1:\n").arg(key) + indented(jsonText(state, 2), QStringLiteral("  "));
+        }
+    } else {
+        text += state.is_null() ? QStringLiteral("state: none (no event processed)\n")
+                                : QStringLiteral("state:\n") + indented(jsonText(state, 2), QStringLiteral("  "));
+    }
+    if (definition.biState)
+        text += QStringLiteral("shared state:\n") + indented(jsonText(outcome.sharedState, 2), QStringLiteral("  "));
+    if (definition.hasResult()) {
+        if (!definition.isPartitioned() || partitionKey) {
+            const Json result = outcome.result(key);
+            text += result.is_null() ? QStringLiteral("result: null (filtered out)\n")
+                                     : QStringLiteral("result:\n") + indented(jsonText(result, 2), QStringLiteral("  "));
+        } else {
+            text += QStringLiteral("results (%1):\n").arg(outcome.results.size()) + keyedLines(outcome.results);
+        }
+    }
+    text += QStringLiteral("emitted (%1):\n").arg(outcome.emitted.size());
+    for (const EmittedEvent &e : outcome.emitted) {
+        text += QStringLiteral("  at %1: %2 %3 %4").arg(QString::number(e.sourcePosition), e.stream, e.type, jsonText(e.data));
+        if (e.metadata.is_object() && !e.metadata.empty())
+            text += QStringLiteral(" metadata %1").arg(jsonText(e.metadata));
+        text += u'\n';
+    }
+    text += QStringLiteral("logs (%1):\n").arg(outcome.logs.size());
+    for (const ProjectionLog &l : outcome.logs)
+        text += QStringLiteral("  at %1: %2\n").arg(QString::number(l.sourcePosition), l.text);
+    writeOut(text);
+    return ExitOk;
+}
+
 } // namespace
 
 int runProject(const QStringList &args)
 {
     CommandLine cl(QStringLiteral("project"),
-                   QStringLiteral("SCRIPT.js (--store STORE | --input FILE) [--to P] [--partition K] [--steps] [--json]"),
+                   QStringLiteral("SCRIPT.js (--store STORE | --input FILE) [--to P] [--partition K] [--engines N|auto] [--steps] [--json]"),
                    QStringLiteral("Runs a KurrentDB / EventStoreDB user-defined projection (JavaScript: fromAll, fromStream(s),\n"
                                   "fromCategory, foreachStream, partitionBy, when, transformBy, filterBy, outputState, emit,\n"
                                   "linkTo, log, options) over the events of a store or of an event file, from the first\n"
                                   "position to the last (or to --to), and prints the final state. Nothing is ever written:\n"
-                                  "emit() and linkTo() are only listed.\n"
+                                  "emit() and linkTo() are only listed. A projection of one category (or one stream) reads\n"
+                                  "only that category's (stream's) events; the others count as read and skipped.\n"
+                                  "\n"
+                                  "--engines N runs a foreachStream() projection on N JavaScript engines at once, its\n"
+                                  "streams split between them (auto: one per core). The outcome is the one engine's, as long\n"
+                                  "as the handlers keep nothing outside their state (no top-level variables they change).\n"
+                                  "Projections with $initShared, partitionBy() or fromStreamsMatching() run on one engine.\n"
                                   "\n"
                                   "--json prints one object: state (the unpartitioned state, or partition K's with\n"
                                   "--partition; null when it does not exist), partitions ({partition: state}, when the\n"
@@ -115,12 +185,23 @@ int runProject(const QStringList &args)
     const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("Stop after the event at this global position (inclusive)."), QStringLiteral("P"));
     const QCommandLineOption partition(QStringLiteral("partition"), QStringLiteral("Print the state (and result) of this partition."),
                                        QStringLiteral("K"));
+    const QCommandLineOption engines(QStringLiteral("engines"),
+                                     QStringLiteral("JavaScript engines for a foreachStream() projection: a number (1 to 64) or auto "
+                                                    "(one per core). Default 1."),
+                                     QStringLiteral("N"));
     const QCommandLineOption steps(QStringLiteral("steps"), QStringLiteral("First print one JSON line per event (step)."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the outcome as one JSON object."));
-    for (const auto &o : {store, input, to, partition, steps, json})
+    for (const auto &o : {store, input, to, partition, engines, steps, json})
         cl.addOption(o);
     if (auto code = cl.parse(args))
         return *code;
+    int engineCount = 1;
+    if (cl.value(engines) == QStringLiteral("auto"))
+        engineCount = std::clamp(QThread::idealThreadCount(), 1, 64);
+    else if (cl.isSet(engines))
+        engineCount = int(*cl.integer(engines, 1, 64));
+    if (engineCount > 1 && cl.isSet(steps))
+        throw UsageError(QStringLiteral("--steps runs on one engine: leave out --engines"));
     const QString scriptPath = cl.requirePositional(1, QStringLiteral("SCRIPT.js")).constFirst();
     checkEventSource(cl, store, input);
     const std::optional<qint64> toPosition = cl.integer(to, 0, std::numeric_limits<qint64>::max());
@@ -142,10 +223,8 @@ int runProject(const QStringList &args)
     query.toPosition = toPosition;
 
     installInterruptHandler();
-    Progress progress(QStringLiteral("projecting"), cl.isSet(steps));
-    const qint64 total = toPosition ? std::min(*toPosition, events.headPosition()) : events.headPosition();
-    std::optional<ProjectionError> failure;
     if (cl.isSet(steps)) {
+        std::optional<ProjectionError> failure;
         events.forEach(query, [&](const Event &event) {
             const ProjectionStep step = projection.step(event);
             if (!cl.isSet(partition) || step.partition == partitionKey || step.error)
@@ -156,86 +235,27 @@ int runProject(const QStringList &args)
             }
             return !interrupted();
         });
-    } else {
-        // The store is read a few batches ahead on another thread while the engine runs.
-        EventPrefetcher reader(events, query, kBatchSize);
-        for (std::vector<Event> batch = reader.next(); !batch.empty(); batch = reader.next()) {
-            const Projection::FeedResult r = projection.feed(batch);
-            progress.update(projection.position(), total);
-            if (r.error) {
-                failure = r.error;
-                break;
-            }
-            if (interrupted())
-                break;
-        }
+        if (failure)
+            throw CommandError(scriptPath + QStringLiteral(": ") + failure->toString());
+        if (interrupted())
+            throw CommandError(QStringLiteral("interrupted at position %1").arg(projection.position()));
+        const ProjectionRun::Outcome outcome = ProjectionRun::Outcome::of(projection);
+        return printOutcome(outcome, definition, scriptPath, cl.isSet(partition) ? std::optional<QString>(partitionKey) : std::nullopt,
+                            cl.isSet(json));
     }
+    Progress progress(QStringLiteral("projecting"), false);
+    ProjectionRun::Options options;
+    options.engines = engineCount;
+    options.cancelled = [] { return interrupted(); };
+    options.progress = [&progress](qint64 done, qint64 total) { progress.update(done, total); };
+    const ProjectionRun::Outcome outcome = ProjectionRun::run(script, QFileInfo(scriptPath).fileName(), events, query, options);
     progress.finish();
-    if (failure)
-        throw CommandError(scriptPath + QStringLiteral(": ") + failure->toString());
-    if (interrupted())
-        throw CommandError(QStringLiteral("interrupted at position %1").arg(projection.position()));
-
-    const QString key = cl.isSet(partition) ? partitionKey : QString();
-    const Json state = projection.state(key);
-    if (cl.isSet(json)) {
-        Json out = Json::object();
-        out["state"] = state;
-        if (definition.isPartitioned())
-            out["partitions"] = projection.states();
-        if (definition.biState)
-            out["sharedState"] = projection.sharedState();
-        if (definition.hasResult()) {
-            out["result"] = projection.result(key);
-            if (definition.isPartitioned())
-                out["results"] = projection.results();
-        }
-        out["emitted"] = emittedJson(projection.emitted());
-        out["logs"] = logsJson(projection.logs());
-        writeOut(jsonText(out) + u'\n');
-        return ExitOk;
-    }
-
-    QString text = QStringLiteral("%1: %2 read, %3 processed, last position %4\n")
-                       .arg(QFileInfo(scriptPath).fileName(), counted(projection.eventCount(), "event", "events"),
-                            QString::number(projection.processedCount()), QString::number(projection.position()));
-    if (definition.isPartitioned()) {
-        const Json states = projection.states();
-        text += QStringLiteral("partitions (%1):\n").arg(states.size()) + keyedLines(states);
-        if (cl.isSet(partition)) {
-            text += state.is_null() ? QStringLiteral("state of partition %1: none (the partition does not exist)\n").arg(partitionKey)
-                                    : QStringLiteral("state of partition %1:\n").arg(partitionKey) + indented(jsonText(state, 2), QStringLiteral("  "));
-        }
-    } else {
-        text += state.is_null() ? QStringLiteral("state: none (no event processed)\n")
-                                : QStringLiteral("state:\n") + indented(jsonText(state, 2), QStringLiteral("  "));
-    }
-    if (definition.biState)
-        text += QStringLiteral("shared state:\n") + indented(jsonText(projection.sharedState(), 2), QStringLiteral("  "));
-    if (definition.hasResult()) {
-        if (!definition.isPartitioned() || cl.isSet(partition)) {
-            const Json result = projection.result(key);
-            text += result.is_null() ? QStringLiteral("result: null (filtered out)\n")
-                                     : QStringLiteral("result:\n") + indented(jsonText(result, 2), QStringLiteral("  "));
-        } else {
-            const Json results = projection.results();
-            text += QStringLiteral("results (%1):\n").arg(results.size()) + keyedLines(results);
-        }
-    }
-    const std::vector<EmittedEvent> emitted = projection.emitted();
-    text += QStringLiteral("emitted (%1):\n").arg(emitted.size());
-    for (const EmittedEvent &e : emitted) {
-        text += QStringLiteral("  at %1: %2 %3 %4").arg(QString::number(e.sourcePosition), e.stream, e.type, jsonText(e.data));
-        if (e.metadata.is_object() && !e.metadata.empty())
-            text += QStringLiteral(" metadata %1").arg(jsonText(e.metadata));
-        text += u'\n';
-    }
-    const std::vector<ProjectionLog> logs = projection.logs();
-    text += QStringLiteral("logs (%1):\n").arg(logs.size());
-    for (const ProjectionLog &l : logs)
-        text += QStringLiteral("  at %1: %2\n").arg(QString::number(l.sourcePosition), l.text);
-    writeOut(text);
-    return ExitOk;
+    if (outcome.error)
+        throw CommandError(scriptPath + QStringLiteral(": ") + outcome.error->toString());
+    if (outcome.cancelled)
+        throw CommandError(QStringLiteral("interrupted at position %1").arg(outcome.position));
+    return printOutcome(outcome, definition, scriptPath, cl.isSet(partition) ? std::optional<QString>(partitionKey) : std::nullopt,
+                        cl.isSet(json));
 }
 
 } // namespace eventlens::cli
