@@ -30,9 +30,7 @@ using Json = nlohmann::ordered_json;
 
 Json parseJson(const QString &text)
 {
-    const QByteArray utf8 = text.toUtf8();
-    Json value = Json::parse(utf8.constBegin(), utf8.constEnd(), nullptr, false);
-    return value.is_discarded() ? Json() : value;
+    return jsonutil::parseStringified(text.toUtf8());
 }
 
 QString jsonString(const Json &value, const char *key)
@@ -71,8 +69,7 @@ void fillStep(ProjectionStep &step, const Json &out)
         if (it == out.end() || !it->is_string())
             return Json();
         const std::string &text = it->get_ref<const std::string &>();
-        Json value = Json::parse(text, nullptr, false);
-        return value.is_discarded() ? Json() : value;
+        return jsonutil::parseStringified(text.data(), text.data() + text.size());
     };
     step.stateBefore = parsed("before");
     step.state = parsed("state");

@@ -98,8 +98,8 @@ ProjectionComparison compareProjections(const EventStore &store, const QString &
             return x == y;
         if (*x == *y)
             return true;
-        const Json left = Json::parse(*x, nullptr, false);
-        const Json right = Json::parse(*y, nullptr, false);
+        const Json left = jsonutil::parseStringified(x->data(), x->data() + x->size());
+        const Json right = jsonutil::parseStringified(y->data(), y->data() + y->size());
         return JsonPatch::equal(left, right);
     };
     qint64 nextProgress = kProgressEvery;

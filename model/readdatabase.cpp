@@ -1,5 +1,7 @@
 #include "readdatabase.h"
 
+#include "jsonutil.h"
+
 #include "sqlitedb.h"
 #include "sqlitestatement.h"
 #include "storeerror.h"
@@ -151,8 +153,7 @@ const char *sqlOp(ReadFilter::Op op)
 
 nlohmann::ordered_json ReadEntry::json() const
 {
-    nlohmann::ordered_json out = nlohmann::ordered_json::parse(value.constData(), value.constData() + value.size(), nullptr, false);
-    return out.is_discarded() ? nlohmann::ordered_json() : out;
+    return jsonutil::parseStringified(value.constData(), value.constData() + value.size());
 }
 
 // ---- ReadFilter -----------------------------------------------------------------------------

@@ -102,6 +102,33 @@ private slots:
         QCOMPARE(Event::categoryOf(QStringLiteral("account-12-x")), QStringLiteral("account"));
         QCOMPARE(Event::categoryOf(QStringLiteral("nodash")), QStringLiteral("nodash"));
     }
+
+    // parseStringified: the same value as nlohmann's parser (members in their order, numbers,
+    // nesting, escapes), null for text that is not JSON, and big objects in linear time.
+    void parseStringified()
+    {
+        const QByteArray samples[] = {
+            R"({"b":[1,2,{"z":null,"a":[]}],"a":{"y":true,"x":false},"n":-3,"u":18446744073709551615,"f":1.5e300,"s":"\u00e9\n"})",
+            "[]", "{}", "42", "\"text\"", "null", "[[[[1]]],{\"k\":{\"k\":{}}}]",
+        };
+        for (const QByteArray &text : samples) {
+            const nlohmann::ordered_json want = nlohmann::ordered_json::parse(text.constBegin(), text.constEnd());
+            const nlohmann::ordered_json got = jsonutil::parseStringified(text);
+            QVERIFY2(got.dump() == want.dump(), text.constData());
+        }
+        for (const char *bad : {"", "{", "{\"a\":}", "[1,]", "{} x", "nul"})
+            QVERIFY2(jsonutil::parseStringified(QByteArray(bad)).is_null(), bad);
+
+        // 200,000 members: nlohmann's ordered_json parser would compare keys some 2e10 times.
+        QByteArray big = "{";
+        for (int i = 0; i < 200000; ++i)
+            big += (i ? ",\"k" : "\"k") + QByteArray::number(i) + "\":" + QByteArray::number(i);
+        big += '}';
+        const nlohmann::ordered_json object = jsonutil::parseStringified(big);
+        QCOMPARE(object.size(), size_t(200000));
+        QCOMPARE(object.begin().key(), std::string("k0"));
+        QCOMPARE((--object.end()).value().get<int>(), 199999);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestModelUtil)

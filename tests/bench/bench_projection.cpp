@@ -7,18 +7,18 @@
 // --store a temporary one), then
 // 1. replays its first N events through the script (default: the bundled account balances,
 //    one partition per account) with ProjectionReplay::runTo(), checkpoints included;
-// 2. the same with Projection::feed() alone (no checkpoints; the store read ahead on another
-//    thread, as `eventlens-cli project` does): the engine's own speed;
+// 2. the same as `eventlens-cli project` runs it (ProjectionRun: no checkpoints, the store read
+//    ahead on another thread), on one engine and on two (and on one per core, with more cores);
 // 3. seeks K random positions (restore the nearest checkpoint, replay, step with details) and
 //    steps back from each.
 // Build it in Release: a Debug or sanitizer build measures the instrumentation.
 
 #include "benchsupport.h"
 #include "demogenerator.h"
-#include "eventprefetcher.h"
 #include "eventquery.h"
 #include "eventstore.h"
 #include "projectionreplay.h"
+#include "projectionrun.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -26,6 +26,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QTemporaryDir>
+#include <QThread>
 
 #include <memory>
 
@@ -101,19 +102,26 @@ int main(int argc, char **argv)
               << replay.checkpointInterval() << " events" << Qt::endl;
     }
 
-    // 2. The engine alone.
+    // 2. The whole replay as `eventlens-cli project` runs it (ProjectionRun: no checkpoints,
+    // the projection's category read ahead on another thread), on one engine and on several.
     {
-        Projection projection(script);
         EventQuery query;
         query.toPosition = events;
-        start = Clock::now();
-        EventPrefetcher reader(*store, query);
-        for (std::vector<Event> chunk = reader.next(); !chunk.empty(); chunk = reader.next())
-            projection.feed(chunk);
-        const double seconds = secondsSince(start);
-        figures.add(QStringLiteral("feed_seconds"), seconds);
-        if (!json)
-            out() << "the same through Projection::feed() without checkpoints, the store read ahead: " << number(seconds, 2) << " s" << Qt::endl;
+        std::vector<int> engineCounts = {1, 2};
+        if (QThread::idealThreadCount() > 2)
+            engineCounts.push_back(QThread::idealThreadCount());
+        for (const int engines : engineCounts) {
+            ProjectionRun::Options options;
+            options.engines = engines;
+            start = Clock::now();
+            const ProjectionRun::Outcome outcome = ProjectionRun::run(script, QStringLiteral("projection.js"), *store, query, options);
+            const double seconds = secondsSince(start);
+            figures.add(QStringLiteral("run_seconds_%1_engines").arg(outcome.engines), seconds);
+            if (!json)
+                out() << "the same as `eventlens-cli project --engines " << engines << "` (" << outcome.engines
+                      << (outcome.engines == 1 ? " engine" : " engines") << ", no checkpoints): " << number(seconds, 2) << " s, "
+                      << number(double(outcome.eventCount) / seconds) << " events/s" << Qt::endl;
+        }
     }
 
     // 3. Random positions.
