@@ -74,8 +74,8 @@ void EventPrefetcher::run(std::unique_ptr<EventStore> connection, EventQuery que
             batch.reserve(size_t(m_batchSize));
             return true;
         };
-        connection->forEach(query, [&](const Event &event) {
-            batch.push_back(event);
+        connection->forEachTaken(query, [&](Event &&event) {
+            batch.push_back(std::move(event));
             if (qsizetype(batch.size()) < m_batchSize)
                 return true;
             stopped = !handOver();

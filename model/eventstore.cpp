@@ -1606,6 +1606,11 @@ bool EventStore::Private::pageQuery(const EventQuery &q, PageQuery &page, const 
 
 void EventStore::forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const
 {
+    forEachTaken(query, [&fn](Event &&e) { return fn(e); });
+}
+
+void EventStore::forEachTaken(const EventQuery &query, const std::function<bool(Event &&)> &fn) const
+{
     d->scanRows(query, kEventColumns, kEventVersionColumn, kPageSize,
                 [this, &fn](const SqliteStatement &st) { return fn(d->rowToEvent(st)); });
 }

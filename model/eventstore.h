@@ -237,6 +237,8 @@ public:
     std::vector<Event> read(const EventQuery &query) const;
     // Streams the log through a callback (return false to stop); reads in pages, never loads all.
     void forEach(const EventQuery &query, const std::function<bool(const Event &)> &fn) const;
+    // The same, handing each event over: fn may move from it (no copy of its texts).
+    void forEachTaken(const EventQuery &query, const std::function<bool(Event &&)> &fn) const;
     qint64 count(const EventQuery &query) const;
     // Streams only the positions of the events a query matches: the same filters, order, bounds,
     // limit and WHERE clause as forEach, paged by keyset, without reading the events (much
