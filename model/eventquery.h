@@ -20,11 +20,6 @@ struct EventQuery
     std::optional<qint64> sinceMs;  // inclusive, UTC ms
     std::optional<qint64> untilMs;  // exclusive, UTC ms
     qint64 limit = -1;              // -1: no limit
-    // Only the streams whose id in the store is shardIndex modulo shardCount: a store's streams
-    // split into shardCount disjoint parts, each read in position order by a reader of its own
-    // (a replay split by stream over several engines). 1: every stream.
-    int shardCount = 1;
-    int shardIndex = 0;
     bool backward = false;
 };
 

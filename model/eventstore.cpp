@@ -1561,8 +1561,6 @@ bool EventStore::Private::buildWhere(const EventQuery &q, bool typesInline, QByt
         where += " AND +stream_id IN (SELECT id FROM streams WHERE name GLOB :glob)";
         binds.push_back([v = q.streamGlob](SqliteStatement &st) { st.bind(":glob", v); });
     }
-    if (q.shardCount > 1)
-        where += " AND stream_id%" + QByteArray::number(q.shardCount) + '=' + QByteArray::number(q.shardIndex);
     if (q.sinceMs) {
         where += " AND time>=:since";
         binds.push_back([v = *q.sinceMs](SqliteStatement &st) { st.bind(":since", v); });
@@ -1752,7 +1750,7 @@ void EventStore::forEachPosition(const EventQuery &query, const std::function<bo
 bool EventStore::forEachTimeUsesTimeIndex(const EventQuery &query)
 {
     return query.stream.isEmpty() && query.category.isEmpty() && query.types.isEmpty() && query.streamGlob.isEmpty()
-           && query.shardCount <= 1 && query.limit < 0;
+           && query.limit < 0;
 }
 
 void EventStore::forEachTime(const EventQuery &query, const std::function<bool(qint64 position, qint64 timeMs)> &fn,
@@ -1837,7 +1835,7 @@ std::vector<Event> EventStore::read(const EventQuery &query) const
 qint64 EventStore::count(const EventQuery &query) const
 {
     const bool positionsOnly = query.stream.isEmpty() && query.category.isEmpty() && query.types.isEmpty()
-                               && query.streamGlob.isEmpty() && query.shardCount <= 1 && !query.sinceMs && !query.untilMs;
+                               && query.streamGlob.isEmpty() && !query.sinceMs && !query.untilMs;
     qint64 n = 0;
     if (positionsOnly) {
         // Positions are contiguous in the embedded store: no row is ever deleted.

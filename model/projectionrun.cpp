@@ -24,7 +24,7 @@ using Json = nlohmann::ordered_json;
 // What one engine ran and gave.
 struct Shard
 {
-    std::unique_ptr<EventPrefetcher> reader;
+    int output = 0; // of the reader
     ProjectionRun::Outcome ran;
     bool cancelled = false;
     std::optional<ProjectionError> error;
@@ -41,8 +41,15 @@ void lowerTo(std::atomic<qint64> &stopAt, qint64 position)
 }
 
 void runShard(const QString &script, const QString &fileName, const ProjectionRun::Options &options, bool sharded,
-              std::atomic<qint64> &done, std::atomic<qint64> &stopAt, Shard &out)
+              EventPrefetcher &reader, std::atomic<qint64> &done, std::atomic<qint64> &stopAt, Shard &out)
 {
+    // However it ends, the reader stops waiting for this engine.
+    struct Closer
+    {
+        EventPrefetcher &reader;
+        int output;
+        ~Closer() { reader.close(output); }
+    } closer{reader, out.output};
     try {
         Projection projection(script, fileName, options.timeBudgetMs);
         if (!projection.isValid()) {
@@ -50,7 +57,7 @@ void runShard(const QString &script, const QString &fileName, const ProjectionRu
             lowerTo(stopAt, 0);
             return;
         }
-        for (std::vector<Event> batch = out.reader->next(); !batch.empty(); batch = out.reader->next()) {
+        for (std::vector<Event> batch = reader.next(out.output); !batch.empty(); batch = reader.next(out.output)) {
             // Another engine failed before this batch: the run as one engine would have stopped there.
             if (batch.front().position > stopAt.load())
                 break;
@@ -62,7 +69,7 @@ void runShard(const QString &script, const QString &fileName, const ProjectionRu
                 }
             }
             const Projection::FeedResult r = projection.feed(batch);
-            out.reader->recycle(std::move(batch));
+            reader.recycle(std::move(batch));
             done += r.consumed;
             if (r.error) {
                 out.error = r.error;
@@ -179,15 +186,11 @@ ProjectionRun::Outcome ProjectionRun::run(const QString &script, const QString &
     outcome.engines = sharded ? options.engines : 1;
     const qint64 total = store.count(read);
 
+    // One reader for all the engines: each engine gets the streams of one of its outputs.
+    EventPrefetcher reader(store, read, options.batchSize, 16, outcome.engines);
     std::vector<Shard> shards(size_t(outcome.engines));
-    for (int i = 0; i < outcome.engines; ++i) {
-        EventQuery part = read;
-        if (sharded) {
-            part.shardCount = outcome.engines;
-            part.shardIndex = i;
-        }
-        shards[size_t(i)].reader = std::make_unique<EventPrefetcher>(store, part, options.batchSize);
-    }
+    for (int i = 0; i < outcome.engines; ++i)
+        shards[size_t(i)].output = i;
 
     std::atomic<qint64> done = 0;
     std::atomic<qint64> stopAt = std::numeric_limits<qint64>::max();
@@ -197,7 +200,7 @@ ProjectionRun::Outcome ProjectionRun::run(const QString &script, const QString &
     std::vector<std::thread> threads;
     for (Shard &shard : shards) {
         threads.emplace_back([&, s = &shard] {
-            runShard(script, fileName, options, sharded, done, stopAt, *s);
+            runShard(script, fileName, options, sharded, reader, done, stopAt, *s);
             const std::lock_guard<std::mutex> lock(mutex);
             --running;
             finished.notify_all();
@@ -216,7 +219,6 @@ ProjectionRun::Outcome ProjectionRun::run(const QString &script, const QString &
     for (std::thread &t : threads)
         t.join();
     for (Shard &shard : shards) {
-        shard.reader.reset();
         if (shard.failure)
             std::rethrow_exception(shard.failure);
     }

@@ -22,8 +22,8 @@ class EventStore;
 // skipped without reading them.
 //
 // Several engines: a projection partitioned by stream (foreachStream()) keeps each stream's state
-// apart, so its streams can be split over several engines, each with a reader of its own, that
-// run at once on as many cores (EventQuery's shards). The outcome is the one engine's: the
+// apart, so its streams can be split over several engines that run at once on as many cores, fed
+// by one reader (EventPrefetcher's outputs). The outcome is the one engine's: the
 // partitions in the order they were created, emitted events and logs in position order, the
 // error of the lowest position. This holds for scripts whose handlers keep nothing outside their
 // state (no top-level variables that handlers change); that is the caller's promise. Projections

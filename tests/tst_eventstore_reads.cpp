@@ -3,11 +3,9 @@
 
 #include "eventstore.h"
 
-#include <QHash>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -68,8 +66,6 @@ private Q_SLOTS:
     void positionsMatchForEach();
     void positionsStopAndCancel();
     void readPositions();
-    void shardsSplitStreams_data();
-    void shardsSplitStreams();
 
 private:
     QTemporaryDir m_dir;
@@ -156,13 +152,6 @@ void TestEventStoreReads::positionsMatchForEach_data()
     q = {};
     q.stream = QStringLiteral("no-such-stream");
     add("unknown stream", q, 0);
-    q = {};
-    q.shardCount = 2;
-    q.shardIndex = 1;
-    add("shard", q);
-    q.category = QStringLiteral("account");
-    q.backward = true;
-    add("shard of a category backward", q);
 }
 
 void TestEventStoreReads::positionsMatchForEach()
@@ -238,53 +227,4 @@ void TestEventStoreReads::readPositions()
 }
 
 QTEST_GUILESS_MAIN(TestEventStoreReads)
-void TestEventStoreReads::shardsSplitStreams_data()
-{
-    QTest::addColumn<EventQuery>("query");
-    QTest::addColumn<int>("shards");
-    EventQuery q;
-    QTest::newRow("all, 2 shards") << q << 2;
-    QTest::newRow("all, 3 shards") << q << 3;
-    q.category = QStringLiteral("account");
-    q.fromPosition = 100;
-    q.toPosition = 30000;
-    QTest::newRow("a category in bounds, 3 shards") << q << 3;
-}
-
-// EventQuery's shards: every event of the query in exactly one shard, every stream in one shard
-// only, each shard in position order; counts add up.
-void TestEventStoreReads::shardsSplitStreams()
-{
-    QFETCH(EventQuery, query);
-    QFETCH(int, shards);
-    const std::vector<qint64> all = positionsOf(*m_store, query);
-    std::vector<qint64> joined;
-    QHash<QString, int> shardOfStream;
-    qint64 counted = 0;
-    int nonEmpty = 0;
-    for (int i = 0; i < shards; ++i) {
-        EventQuery part = query;
-        part.shardCount = shards;
-        part.shardIndex = i;
-        qint64 last = 0;
-        qint64 n = 0;
-        m_store->forEach(part, [&](const Event &e) {
-            if (e.position <= last)
-                return false;
-            last = e.position;
-            ++n;
-            joined.push_back(e.position);
-            return shardOfStream.value(e.stream, i) == i && (shardOfStream.insert(e.stream, i), true);
-        });
-        nonEmpty += n > 0 ? 1 : 0;
-        QCOMPARE(m_store->count(part), n);
-        QCOMPARE(positionsOnly(*m_store, part).size(), size_t(n));
-        counted += n;
-    }
-    QVERIFY2(nonEmpty >= 2, "the streams are split");
-    std::sort(joined.begin(), joined.end());
-    QCOMPARE(joined, all);
-    QCOMPARE(counted, qint64(all.size()));
-}
-
 #include "tst_eventstore_reads.moc"
