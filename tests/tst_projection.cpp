@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QTest>
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -321,6 +322,7 @@ private slots:
     void timeoutLeavesEngineUsable();
     void breakpoints_data();
     void breakpoints();
+    void payloadsAsValues();
     void breakpointConditionSyntaxError();
     void breakpointsCanBeCleared();
     void applyIsOutsideTheRun();
@@ -1237,6 +1239,69 @@ void TestProjection::breakpoints_data()
 }
 
 // step() flags the events that hit; feed(stopAtBreakpoint) stops right after each of them.
+// Event data reaches handlers as the values nlohmann reads from it: escapes, surrogate pairs,
+// raw UTF-8, numbers of every form (a minus zero integer is 0), nesting deeper than the direct
+// reader goes, and text that is not JSON (null).
+void TestProjection::payloadsAsValues()
+{
+    QByteArray deep;
+    for (int i = 0; i < 300; ++i)
+        deep += "{\"k\":[";
+    deep += "1";
+    for (int i = 0; i < 300; ++i)
+        deep += "]}";
+    const QByteArray payloads[] = {
+        R"({"s":"a\"b\\c\/d\b\f\n\r\t","u":"\u00e9\u4e2d\ud83d\ude00","raw":"é中😀","empty":""})",
+        R"({"n":[0,-0,1,-1,0.5,-1.5E-7,1e3,2E+2,12345678901234567890,9007199254740993,-9223372036854775808,1.7976931348623157e308]})",
+        R"({"t":true,"f":false,"z":null,"o":{},"a":[],"nested":{"x":[{"y":[1,[2,[3]]]}]}})",
+        " \t\r\n { \"spaced\" : [ 1 , 2 ] , \"k\" : \"v\" } \n",
+        R"({"2":"two","b":"bee","1":"one","long":"a string longer than forty-eight bytes, so it is not cached at all"})",
+        R"(["top","level",1])", R"("just a string")", "42", "null",
+        deep,
+    };
+    const QString script = QStringLiteral("fromAll().when({ $any: function (s, e) {"
+                                          " s.data = e.data; s.kind = typeof e.data;"
+                                          " s.negativeZero = e.data !== null && typeof e.data === 'object' && Array.isArray(e.data.n)"
+                                          "     && 1 / e.data.n[1] < 0; } });");
+    for (const QByteArray &payload : payloads) {
+        Projection p(script);
+        Event e;
+        e.position = 1;
+        e.stream = QStringLiteral("x-1");
+        e.type = QStringLiteral("Any");
+        e.data = payload;
+        e.dataIsJson = true;
+        QVERIFY(!p.feed(std::span<const Event>(&e, 1)).error);
+        // JavaScript numbers are doubles.
+        const std::function<Json(const Json &)> asDoubles = [&asDoubles](const Json &v) -> Json {
+            if (v.is_number())
+                return Json(v.get<double>());
+            Json out = v;
+            if (v.is_structured()) {
+                for (auto it = out.begin(); it != out.end(); ++it)
+                    *it = asDoubles(*it);
+            }
+            return out;
+        };
+        const Json want = asDoubles(Json::parse(payload.constBegin(), payload.constEnd()));
+        const Json state = p.state();
+        QVERIFY2(JsonPatch::equal(state["data"], want), (payload.left(200).toStdString() + "\n got: " + state["data"].dump().substr(0, 200)).c_str());
+        QCOMPARE(state["negativeZero"].get<bool>(), false);
+    }
+    // Text flagged as JSON that is not: null, as before.
+    for (const char *bad : {"{", "{\"a\":1,}", "[1 2]", "\"\\x\"", "\"\\ud800\"", "01", "1.", "-", "tru", "{} {}"}) {
+        Projection p(script);
+        Event e;
+        e.position = 1;
+        e.stream = QStringLiteral("x-1");
+        e.type = QStringLiteral("Any");
+        e.data = QByteArray(bad);
+        e.dataIsJson = true;
+        QVERIFY(!p.feed(std::span<const Event>(&e, 1)).error);
+        QVERIFY2(p.state()["data"].is_null(), bad);
+    }
+}
+
 void TestProjection::breakpoints()
 {
     QFETCH(QByteArray, breakpoints);
