@@ -1,5 +1,6 @@
 #include "projection.h"
 
+#include "jsonscanner.h"
 #include "jsonutil.h"
 #include "scriptengine.h"
 #include "stateerror.h"
@@ -13,8 +14,6 @@
 #include <QRegularExpression>
 
 #include <algorithm>
-#include <charconv>
-#include <cstring>
 
 namespace eventlens {
 
@@ -120,10 +119,11 @@ QString globToRegExp(const QString &glob)
 
 } // namespace
 
-// JSON text to JavaScript values, built through the engine's API: several times faster than
-// V4's JSON.parse, and short strings (keys, enum-like values) come from a cache instead of being
-// created anew for every event.
-class JsValueBuilder final : public nlohmann::json_sax<nlohmann::json>
+// JSON text to JavaScript values, built through the engine's API while JsonScanner reads the
+// text (one pass): several times faster than V4's JSON.parse, and short strings (keys,
+// enum-like values) come from a cache instead of being created anew for every event. Text that
+// is not JSON (or nested deeper than the scanner reads) gives null.
+class JsValueBuilder final : public JsonVisitor
 {
 public:
     explicit JsValueBuilder(QJSEngine &engine)
@@ -134,48 +134,52 @@ public:
     // The value of the JSON text (null when it is not JSON).
     QJSValue build(const QByteArray &text)
     {
-        // The text is read straight into values; what that reader declines (nesting deeper than
-        // it recurses, or text that is not JSON) goes through nlohmann's parser.
-        const char *p = text.constBegin();
-        const char *end = text.constEnd();
-        QJSValue value;
-        if (readValue(p, end, value, 0)) {
-            skipSpace(p, end);
-            if (p == end)
-                return value;
-        }
         m_stack.clear();
         m_result = QJSValue(QJSValue::NullValue);
-        if (text.isEmpty() || !nlohmann::json::sax_parse(text.constBegin(), text.constEnd(), this))
+        JsonScanError error;
+        if (text.isEmpty() || JsonScanner::visit(text, *this, error) != JsonScanner::Status::Ok) {
+            m_stack.clear();
             return QJSValue(QJSValue::NullValue);
+        }
         return m_result;
     }
 
-    bool null() override { return put(QJSValue(QJSValue::NullValue)); }
-    bool boolean(bool value) override { return put(QJSValue(value)); }
-    bool number_integer(number_integer_t value) override { return put(QJSValue(double(value))); }
-    bool number_unsigned(number_unsigned_t value) override { return put(QJSValue(double(value))); }
-    bool number_float(number_float_t value, const string_t &) override { return put(QJSValue(value)); }
-    bool string(string_t &value) override { return put(cachedString(QByteArrayView(value.data(), qsizetype(value.size())))); }
-    bool binary(binary_t &) override { return false; }
-    bool start_object(std::size_t) override
+    void scalar(const JsonValue &v) override
     {
-        m_stack.push_back({m_engine.newObject(), QString(), 0, false});
-        return true;
+        switch (v.kind) {
+        case JsonValue::Kind::Null:
+            put(QJSValue(QJSValue::NullValue));
+            return;
+        case JsonValue::Kind::False:
+            put(QJSValue(false));
+            return;
+        case JsonValue::Kind::True:
+            put(QJSValue(true));
+            return;
+        case JsonValue::Kind::Number: {
+            // The nearest double, as nlohmann reads numbers; an integer minus zero is 0.
+            const double d = JsonScanner::toDouble(v).value_or(0);
+            const QByteArrayView raw = v.raw();
+            const bool integer = !raw.contains('.') && !raw.contains('e') && !raw.contains('E');
+            put(QJSValue(integer && d == 0 ? 0.0 : d));
+            return;
+        }
+        case JsonValue::Kind::String:
+            put(v.hasEscapes ? cachedString(JsonScanner::decodeString(v)) : cachedString(QByteArrayView(v.begin + 1, v.size - 2)));
+            return;
+        case JsonValue::Kind::Array:
+        case JsonValue::Kind::Object:
+            return; // told by begin/end
+        }
     }
-    bool key(string_t &value) override
+    void beginObject() override { m_stack.push_back({m_engine.newObject(), QString(), 0, false}); }
+    void key(const JsonValue &key) override
     {
-        m_stack.back().key = cachedKey(QByteArrayView(value.data(), qsizetype(value.size())));
-        return true;
+        m_stack.back().key = key.hasEscapes ? cachedKey(JsonScanner::decodeString(key)) : cachedKey(QByteArrayView(key.begin + 1, key.size - 2));
     }
-    bool end_object() override { return pop(); }
-    bool start_array(std::size_t) override
-    {
-        m_stack.push_back({m_engine.newArray(), QString(), 0, true});
-        return true;
-    }
-    bool end_array() override { return pop(); }
-    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &) override { return false; }
+    void endObject() override { pop(); }
+    void beginArray() override { m_stack.push_back({m_engine.newArray(), QString(), 0, true}); }
+    void endArray() override { pop(); }
 
 private:
     struct Open
@@ -186,290 +190,24 @@ private:
         bool isArray;
     };
 
-    static constexpr int kMaxDepth = 256;
-
-    static void skipSpace(const char *&p, const char *end)
-    {
-        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-            ++p;
-    }
-
-    static bool literal(const char *&p, const char *end, const char *word)
-    {
-        const size_t n = std::strlen(word);
-        if (size_t(end - p) < n || std::memcmp(p, word, n) != 0)
-            return false;
-        p += n;
-        return true;
-    }
-
-    static int hexDigit(char c)
-    {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    }
-
-    static bool readHex4(const char *&p, const char *end, char32_t &out)
-    {
-        if (end - p < 4)
-            return false;
-        out = 0;
-        for (int i = 0; i < 4; ++i) {
-            const int d = hexDigit(p[i]);
-            if (d < 0)
-                return false;
-            out = out * 16 + char32_t(d);
-        }
-        p += 4;
-        return true;
-    }
-
-    static void appendUtf8(QByteArray &out, char32_t c)
-    {
-        if (c < 0x80) {
-            out.append(char(c));
-        } else if (c < 0x800) {
-            out.append(char(0xC0 | (c >> 6)));
-            out.append(char(0x80 | (c & 0x3F)));
-        } else if (c < 0x10000) {
-            out.append(char(0xE0 | (c >> 12)));
-            out.append(char(0x80 | ((c >> 6) & 0x3F)));
-            out.append(char(0x80 | (c & 0x3F)));
-        } else {
-            out.append(char(0xF0 | (c >> 18)));
-            out.append(char(0x80 | ((c >> 12) & 0x3F)));
-            out.append(char(0x80 | ((c >> 6) & 0x3F)));
-            out.append(char(0x80 | (c & 0x3F)));
-        }
-    }
-
-    // A string literal at p (after its opening quote) as UTF-8: a view into the text when it has
-    // no escapes, else decoded into `decoded`. False when it is not a valid literal.
-    static bool readString(const char *&p, const char *end, QByteArrayView &out, QByteArray &decoded)
-    {
-        const char *start = p;
-        while (p < end && *p != '"' && *p != '\\') {
-            if (static_cast<unsigned char>(*p) < 0x20)
-                return false;
-            ++p;
-        }
-        if (p == end)
-            return false;
-        if (*p == '"') {
-            out = QByteArrayView(start, p - start);
-            ++p;
-            return true;
-        }
-        decoded = QByteArray(start, p - start);
-        while (p < end && *p != '"') {
-            const char c = *p++;
-            if (static_cast<unsigned char>(c) < 0x20)
-                return false;
-            if (c != '\\') {
-                decoded.append(c);
-                continue;
-            }
-            if (p == end)
-                return false;
-            const char e = *p++;
-            switch (e) {
-            case '"': decoded.append('"'); break;
-            case '\\': decoded.append('\\'); break;
-            case '/': decoded.append('/'); break;
-            case 'b': decoded.append('\b'); break;
-            case 'f': decoded.append('\f'); break;
-            case 'n': decoded.append('\n'); break;
-            case 'r': decoded.append('\r'); break;
-            case 't': decoded.append('\t'); break;
-            case 'u': {
-                char32_t c1 = 0;
-                if (!readHex4(p, end, c1))
-                    return false;
-                if (c1 >= 0xD800 && c1 <= 0xDBFF) {
-                    // A high surrogate takes the low one that must follow.
-                    char32_t c2 = 0;
-                    if (end - p < 2 || p[0] != '\\' || p[1] != 'u')
-                        return false;
-                    p += 2;
-                    if (!readHex4(p, end, c2) || c2 < 0xDC00 || c2 > 0xDFFF)
-                        return false;
-                    c1 = 0x10000 + ((c1 - 0xD800) << 10) + (c2 - 0xDC00);
-                } else if (c1 >= 0xDC00 && c1 <= 0xDFFF) {
-                    return false;
-                }
-                appendUtf8(decoded, c1);
-                break;
-            }
-            default:
-                return false;
-            }
-        }
-        if (p == end)
-            return false;
-        ++p;
-        out = QByteArrayView(decoded);
-        return true;
-    }
-
-    // A JSON number at p, as nlohmann reads it: integers (a minus zero too) and decimals alike
-    // become the nearest double.
-    static bool readNumber(const char *&p, const char *end, double &out)
-    {
-        const char *start = p;
-        if (p < end && *p == '-')
-            ++p;
-        if (p == end || !(*p >= '0' && *p <= '9'))
-            return false;
-        if (*p == '0')
-            ++p;
-        else
-            while (p < end && *p >= '0' && *p <= '9')
-                ++p;
-        bool integer = true;
-        if (p < end && *p == '.') {
-            integer = false;
-            ++p;
-            if (p == end || !(*p >= '0' && *p <= '9'))
-                return false;
-            while (p < end && *p >= '0' && *p <= '9')
-                ++p;
-        }
-        if (p < end && (*p == 'e' || *p == 'E')) {
-            integer = false;
-            ++p;
-            if (p < end && (*p == '+' || *p == '-'))
-                ++p;
-            if (p == end || !(*p >= '0' && *p <= '9'))
-                return false;
-            while (p < end && *p >= '0' && *p <= '9')
-                ++p;
-        }
-        const auto r = std::from_chars(start, p, out);
-        if (r.ec != std::errc() || r.ptr != p)
-            return false;
-        if (integer && out == 0)
-            out = 0; // "-0" is the integer 0
-        return true;
-    }
-
-    bool readValue(const char *&p, const char *end, QJSValue &out, int depth)
-    {
-        skipSpace(p, end);
-        if (p == end || depth > kMaxDepth)
-            return false;
-        switch (*p) {
-        case '{': {
-            ++p;
-            out = m_engine.newObject();
-            skipSpace(p, end);
-            if (p < end && *p == '}') {
-                ++p;
-                return true;
-            }
-            for (;;) {
-                skipSpace(p, end);
-                if (p == end || *p != '"')
-                    return false;
-                ++p;
-                QByteArrayView key;
-                QByteArray decoded;
-                if (!readString(p, end, key, decoded))
-                    return false;
-                skipSpace(p, end);
-                if (p == end || *p != ':')
-                    return false;
-                ++p;
-                QJSValue member;
-                if (!readValue(p, end, member, depth + 1))
-                    return false;
-                out.setProperty(cachedKey(key), member);
-                skipSpace(p, end);
-                if (p == end)
-                    return false;
-                if (*p == '}') {
-                    ++p;
-                    return true;
-                }
-                if (*p++ != ',')
-                    return false;
-            }
-        }
-        case '[': {
-            ++p;
-            out = m_engine.newArray();
-            skipSpace(p, end);
-            if (p < end && *p == ']') {
-                ++p;
-                return true;
-            }
-            for (quint32 index = 0;; ++index) {
-                QJSValue element;
-                if (!readValue(p, end, element, depth + 1))
-                    return false;
-                out.setProperty(index, element);
-                skipSpace(p, end);
-                if (p == end)
-                    return false;
-                if (*p == ']') {
-                    ++p;
-                    return true;
-                }
-                if (*p++ != ',')
-                    return false;
-            }
-        }
-        case '"': {
-            ++p;
-            QByteArrayView text;
-            QByteArray decoded;
-            if (!readString(p, end, text, decoded))
-                return false;
-            out = cachedString(text);
-            return true;
-        }
-        case 't':
-            out = QJSValue(true);
-            return literal(p, end, "true");
-        case 'f':
-            out = QJSValue(false);
-            return literal(p, end, "false");
-        case 'n':
-            out = QJSValue(QJSValue::NullValue);
-            return literal(p, end, "null");
-        default: {
-            double number = 0;
-            if (!readNumber(p, end, number))
-                return false;
-            out = QJSValue(number);
-            return true;
-        }
-        }
-    }
-
-    bool put(const QJSValue &value)
+    void put(const QJSValue &value)
     {
         if (m_stack.empty()) {
             m_result = value;
-            return true;
+            return;
         }
         Open &top = m_stack.back();
         if (top.isArray)
             top.value.setProperty(top.index++, value);
         else
             top.value.setProperty(top.key, value);
-        return true;
     }
 
-    bool pop()
+    void pop()
     {
         QJSValue value = std::move(m_stack.back().value);
         m_stack.pop_back();
-        return put(value);
+        put(value);
     }
 
     QJSValue cachedString(QByteArrayView value)

@@ -248,6 +248,45 @@ private slots:
         JsonScanError error;
         QCOMPARE(JsonScanner::scanValue(text, v, error), JsonScanner::Status::SyntaxError);
         QCOMPARE(JsonScanner::describe(text, error, false), QStringLiteral("JSON syntax error at ") + message);
+        // visit() finds the same error.
+        struct Ignore final : JsonVisitor
+        {
+            void scalar(const JsonValue &) override {}
+            void beginObject() override {}
+            void key(const JsonValue &) override {}
+            void endObject() override {}
+            void beginArray() override {}
+            void endArray() override {}
+        } ignore;
+        JsonScanError visited;
+        QCOMPARE(JsonScanner::visit(text, ignore, visited), JsonScanner::Status::SyntaxError);
+        QCOMPARE(visited.offset, error.offset);
+    }
+
+    // visit(): every value in the order of the text, keys as they are written.
+    void scannerVisitsInOrder()
+    {
+        struct Recorder final : JsonVisitor
+        {
+            QStringList seen;
+            void scalar(const JsonValue &v) override { seen << QString::fromUtf8(v.raw()); }
+            void beginObject() override { seen << QStringLiteral("{"); }
+            void key(const JsonValue &k) override { seen << QStringLiteral("key ") + JsonScanner::toQString(k); }
+            void endObject() override { seen << QStringLiteral("}"); }
+            void beginArray() override { seen << QStringLiteral("["); }
+            void endArray() override { seen << QStringLiteral("]"); }
+        } recorder;
+        JsonScanError error;
+        QCOMPARE(JsonScanner::visit(R"( {"a": [1, "x\n", {}], "b\u00e9": {"c": null, "d": [true, false, -2.5e3]}} )", recorder, error),
+                 JsonScanner::Status::Ok);
+        QCOMPARE(recorder.seen, (QStringList{QStringLiteral("{"), QStringLiteral("key a"), QStringLiteral("["), QStringLiteral("1"),
+                                             QStringLiteral("\"x\\n\""), QStringLiteral("{"), QStringLiteral("}"), QStringLiteral("]"),
+                                             QStringLiteral("key b\u00e9"), QStringLiteral("{"), QStringLiteral("key c"), QStringLiteral("null"),
+                                             QStringLiteral("key d"), QStringLiteral("["), QStringLiteral("true"), QStringLiteral("false"),
+                                             QStringLiteral("-2.5e3"), QStringLiteral("]"), QStringLiteral("}"), QStringLiteral("}")}));
+        recorder.seen.clear();
+        QCOMPARE(JsonScanner::visit("\"top\"", recorder, error), JsonScanner::Status::Ok);
+        QCOMPARE(recorder.seen, QStringList{QStringLiteral("\"top\"")});
     }
 
     void scannerNumbers()

@@ -42,16 +42,31 @@ struct JsonMember
     bool keyIs(QByteArrayView name) const;
 };
 
+// Told of every value a scan reads, in the order of the text (JsonScanner::visit): scalars
+// (null, booleans, numbers, strings), and the bounds and keys of objects and arrays. A scan that
+// then fails has told of the values before the error.
+class JsonVisitor
+{
+public:
+    virtual ~JsonVisitor() = default;
+    virtual void scalar(const JsonValue &value) = 0;
+    virtual void beginObject() = 0;
+    virtual void key(const JsonValue &key) = 0; // a string value: the member's key
+    virtual void endObject() = 0;
+    virtual void beginArray() = 0;
+    virtual void endArray() = 0;
+};
+
 struct JsonScanError
 {
     qsizetype offset = 0;        // byte offset of the problem in the scanned text
     QString message;
 };
 
-// A strict (RFC 8259), validating, allocation-free JSON scanner for the import hot path.
-// It validates a whole value (including UTF-8 and escapes) and returns views of the
-// top-level members so that importers copy only what they keep; payloads are kept as
-// their original text (compacted), numbers keep their exact digits.
+// A strict (RFC 8259), validating, allocation-free JSON scanner for hot paths (imports, event
+// payloads handed to projections). It validates a whole value (including UTF-8 and escapes)
+// and returns views of the top-level members so that callers copy only what they keep;
+// payloads are kept as their original text (compacted), numbers keep their exact digits.
 class JsonScanner final
 {
 public:
@@ -63,6 +78,9 @@ public:
     static Status scanObject(QByteArrayView text, std::vector<JsonMember> &members, JsonScanError &error);
     // One JSON array; fills elements with its top-level elements in order.
     static Status scanArray(QByteArrayView text, std::vector<JsonValue> &elements, JsonScanError &error);
+
+    // Exactly one JSON value, as scanValue(), telling the visitor of each value on the way.
+    static Status visit(QByteArrayView text, JsonVisitor &visitor, JsonScanError &error);
 
     // Convenience for values found by a scan (already validated).
     static std::vector<JsonMember> members(const JsonValue &object);

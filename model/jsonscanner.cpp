@@ -55,6 +55,7 @@ struct Scan
     const char *p;
     const char *end;
     JsonScanError *error;
+    JsonVisitor *visitor = nullptr;
     int depth = 0;
     quint64 spaceRuns = 0;
 
@@ -86,24 +87,34 @@ bool Scan::value(JsonValue &out, std::vector<JsonMember> *members, std::vector<J
 {
     if (p >= end)
         return fail(p, QStringLiteral("expected a value, found end of input"));
+    bool ok = false;
     switch (*p) {
     case '{':
         return object(out, members);
     case '[':
         return array(out, elements);
     case '"':
-        return string(out);
+        ok = string(out);
+        break;
     case 't':
-        return literal(out, "true", 4, JsonValue::Kind::True);
+        ok = literal(out, "true", 4, JsonValue::Kind::True);
+        break;
     case 'f':
-        return literal(out, "false", 5, JsonValue::Kind::False);
+        ok = literal(out, "false", 5, JsonValue::Kind::False);
+        break;
     case 'n':
-        return literal(out, "null", 4, JsonValue::Kind::Null);
+        ok = literal(out, "null", 4, JsonValue::Kind::Null);
+        break;
     default:
-        if (*p == '-' || (*p >= '0' && *p <= '9'))
-            return number(out);
+        if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            ok = number(out);
+            break;
+        }
         return fail(p, QStringLiteral("expected a value, found %1").arg(describeToken(p, end)));
     }
+    if (ok && visitor)
+        visitor->scalar(out);
+    return ok;
 }
 
 bool Scan::literal(JsonValue &out, const char *word, qsizetype len, JsonValue::Kind kind)
@@ -249,6 +260,8 @@ bool Scan::object(JsonValue &out, std::vector<JsonMember> *members)
     if (++depth > kMaxDepth)
         return fail(p, QStringLiteral("nesting deeper than %1 levels").arg(kMaxDepth));
     const quint64 spaceBefore = spaceRuns;
+    if (visitor)
+        visitor->beginObject();
     ++p;
     skipSpace();
     if (p < end && *p == '}') {
@@ -260,6 +273,8 @@ bool Scan::object(JsonValue &out, std::vector<JsonMember> *members)
             JsonValue key;
             if (!string(key))
                 return false;
+            if (visitor)
+                visitor->key(key);
             skipSpace();
             if (p >= end || *p != ':')
                 return fail(p, QStringLiteral("expected ':' after the key, found %1").arg(describeChar(p, end)));
@@ -284,6 +299,8 @@ bool Scan::object(JsonValue &out, std::vector<JsonMember> *members)
         }
     }
     --depth;
+    if (visitor)
+        visitor->endObject();
     out.kind = JsonValue::Kind::Object;
     out.begin = start;
     out.size = p - start;
@@ -298,6 +315,8 @@ bool Scan::array(JsonValue &out, std::vector<JsonValue> *elements)
     if (++depth > kMaxDepth)
         return fail(p, QStringLiteral("nesting deeper than %1 levels").arg(kMaxDepth));
     const quint64 spaceBefore = spaceRuns;
+    if (visitor)
+        visitor->beginArray();
     ++p;
     skipSpace();
     if (p < end && *p == ']') {
@@ -323,6 +342,8 @@ bool Scan::array(JsonValue &out, std::vector<JsonValue> *elements)
         }
     }
     --depth;
+    if (visitor)
+        visitor->endArray();
     out.kind = JsonValue::Kind::Array;
     out.begin = start;
     out.size = p - start;
@@ -332,9 +353,9 @@ bool Scan::array(JsonValue &out, std::vector<JsonValue> *elements)
 }
 
 JsonScanner::Status scanTop(QByteArrayView text, JsonValue &out, JsonScanError &error,
-                            std::vector<JsonMember> *members, std::vector<JsonValue> *elements)
+                            std::vector<JsonMember> *members, std::vector<JsonValue> *elements, JsonVisitor *visitor = nullptr)
 {
-    Scan s{text.data(), text.data(), text.data() + text.size(), &error};
+    Scan s{text.data(), text.data(), text.data() + text.size(), &error, visitor};
     s.skipSpace();
     if (s.p < s.end && members && *s.p != '{') {
         // validate first so that syntax errors win over "not an object"
@@ -450,6 +471,12 @@ bool JsonMember::keyIs(QByteArrayView name) const
 JsonScanner::Status JsonScanner::scanValue(QByteArrayView text, JsonValue &out, JsonScanError &error)
 {
     return scanTop(text, out, error, nullptr, nullptr);
+}
+
+JsonScanner::Status JsonScanner::visit(QByteArrayView text, JsonVisitor &visitor, JsonScanError &error)
+{
+    JsonValue out;
+    return scanTop(text, out, error, nullptr, nullptr, &visitor);
 }
 
 JsonScanner::Status JsonScanner::scanObject(QByteArrayView text, std::vector<JsonMember> &members, JsonScanError &error)
