@@ -198,6 +198,18 @@ ProjectionRun::Outcome ProjectionRun::run(const QString &script, const QString &
     std::condition_variable finished;
     int running = outcome.engines;
     std::vector<std::thread> threads;
+    // Should the progress callback throw, the engines still end before their state goes.
+    struct Joiner
+    {
+        std::vector<std::thread> &threads;
+        ~Joiner()
+        {
+            for (std::thread &t : threads) {
+                if (t.joinable())
+                    t.join();
+            }
+        }
+    } joiner{threads};
     for (Shard &shard : shards) {
         threads.emplace_back([&, s = &shard] {
             runShard(script, fileName, options, sharded, reader, done, stopAt, *s);
