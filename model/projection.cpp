@@ -650,23 +650,18 @@ Projection::FeedResult Projection::feed(std::span<const Event> events, bool stop
     out.breakpointHit = fed > 0 && d->api.property(QStringLiteral("hit")).toBool();
     out.consumed = out.breakpointHit ? index[size_t(fed - 1)] + 1 : qsizetype(events.size());
     const qsizetype skipped = out.consumed - fed;
-    if (skipped > 0)
-        skipUnread(skipped, events[size_t(out.consumed - 1)].position);
+    if (skipped > 0) {
+        // The events skipped on this side still count.
+        QJSValue ignored;
+        d->evaluate(QStringLiteral("__eventlens.advance(%1, %2)").arg(skipped).arg(events[size_t(out.consumed - 1)].position),
+                    kDriverFile, &ignored, &trace);
+    }
     return out;
 }
 
 bool Projection::mayProcess(const Event &event)
 {
     return d->valid && d->mayProcess(event);
-}
-
-void Projection::skipUnread(qint64 count, qint64 position)
-{
-    if (!d->valid || (count <= 0 && position <= this->position()))
-        return;
-    QJSValue ignored;
-    QStringList trace;
-    d->evaluate(QStringLiteral("__eventlens.advance(%1, %2)").arg(std::max<qint64>(count, 0)).arg(position), kDriverFile, &ignored, &trace);
 }
 
 std::optional<ProjectionError> Projection::setBreakpoints(const std::vector<ProjectionBreakpoint> &breakpoints)

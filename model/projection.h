@@ -112,9 +112,6 @@ public:
     // it (not selected, non-JSON, no handler). For a projection partitioned by stream (and not
     // fromStreamsMatching) true means the event is processed, unless it fails.
     bool mayProcess(const Event &event);
-    // Counts events a caller left unread because the projection skips them (outside its
-    // categories or streams): eventCount() grows by count, position() becomes at least position.
-    void skipUnread(qint64 count, qint64 position);
 
     // Breakpoints for step() (ProjectionStep::breakpointHit) and feed(). A condition that does
     // not compile is returned as a Syntax error and no breakpoint is set.
