@@ -13,13 +13,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-const QString kRuntimeFile = QStringLiteral("eventlens-decider-runtime");
-
-// The runtime between the C++ side and the user's functions. Values cross as JSON text; states
-// stay in the engine. Errors the runtime throws itself carry scriptError, so that they are
+// The runtime between the C++ side and the user's functions: the body of a function of the
+// global object (ScriptEngine::compileFunction). Values cross as JSON text; states stay in the
+// engine. Errors the runtime throws itself carry scriptError, so that they are
 // never mistaken for a domain error.
 const char kRuntime[] = R"JS(
-(function (global) {
     "use strict";
     var fns = null;
     function fail(message) {
@@ -146,7 +144,6 @@ const char kRuntime[] = R"JS(
         }
     };
     global.__decider = api;
-})(this)
 )JS";
 
 // The user's script runs inside a function, so that its lexical declarations (const decide =
@@ -219,7 +216,8 @@ struct Decider::Private
     {
         QJSValue result;
         QStringList trace;
-        if (js.evaluate(QString::fromUtf8(kRuntime), kRuntimeFile, &result, &trace) != Outcome::Ok) {
+        if (js.compileFunction({QStringLiteral("global")}, QString::fromUtf8(kRuntime), &result, &trace) != Outcome::Ok
+            || js.call(result, {js.engine().globalObject()}, &result, &trace) != Outcome::Ok) {
             error = ProjectionError{ProjectionError::Kind::Definition, QStringLiteral("internal error: ") + result.toString()};
             return;
         }

@@ -23,7 +23,6 @@ const char kRuntime[] =
 #include "projectionruntime.js.inc"
     ;
 
-const QString kRuntimeFile = QStringLiteral("eventlens-projection-runtime");
 const QString kDriverFile = QStringLiteral("eventlens-projection-driver");
 const QString kConditionFile = QStringLiteral("breakpoint condition");
 
@@ -172,19 +171,19 @@ public:
             return; // told by begin/end
         }
     }
-    void beginObject() override { m_stack.push_back({m_engine.newObject(), QString(), 0, false}); }
+    void beginObject() override { m_stack.push_back({QJSManagedValue(m_engine.newObject(), &m_engine), QString(), 0, false}); }
     void key(const JsonValue &key) override
     {
         m_stack.back().key = key.hasEscapes ? cachedKey(JsonScanner::decodeString(key)) : cachedKey(QByteArrayView(key.begin + 1, key.size - 2));
     }
     void endObject() override { pop(); }
-    void beginArray() override { m_stack.push_back({m_engine.newArray(), QString(), 0, true}); }
+    void beginArray() override { m_stack.push_back({QJSManagedValue(m_engine.newArray(), &m_engine), QString(), 0, true}); }
     void endArray() override { pop(); }
 
 private:
     struct Open
     {
-        QJSValue value;
+        QJSManagedValue value;
         QString key;
         quint32 index;
         bool isArray;
@@ -205,7 +204,7 @@ private:
 
     void pop()
     {
-        QJSValue value = std::move(m_stack.back().value);
+        QJSValue value = m_stack.back().value.toJSValue();
         m_stack.pop_back();
         put(value);
     }
@@ -396,7 +395,9 @@ struct Projection::Private
     {
         QJSValue result;
         QStringList trace;
-        if (evaluate(QString::fromUtf8(kRuntime), kRuntimeFile, &result, &trace) != Outcome::Ok || !result.isCallable()) {
+        if (js.compileFunction({QStringLiteral("global"), QStringLiteral("host")}, QString::fromUtf8(kRuntime), &result, &trace)
+                != Outcome::Ok
+            || !result.isCallable()) {
             error = ProjectionError{ProjectionError::Kind::Definition, QStringLiteral("internal error: ") + result.toString()};
             return;
         }

@@ -117,6 +117,16 @@ ScriptEngine::Outcome ScriptEngine::evaluate(const QString &code, const QString 
     }
 }
 
+ScriptEngine::Outcome ScriptEngine::compileFunction(const QStringList &parameters, const QString &body, QJSValue *result,
+                                                   QStringList *trace)
+{
+    QJSValueList args;
+    for (const QString &parameter : parameters)
+        args.append(parameter);
+    args.append(body);
+    return call(m_engine.globalObject().property(QStringLiteral("Function")), args, result, trace);
+}
+
 ScriptEngine::Outcome ScriptEngine::call(const QJSValue &fn, const QJSValueList &args, QJSValue *result, QStringList *trace)
 {
     for (;;) {
