@@ -165,6 +165,7 @@ struct Decider::Private
 {
     Private(const QString &script, const QString &fileName, int budgetMs)
         : script(script)
+        , scriptHash(QString::fromLatin1(QCryptographicHash::hash(script.toUtf8(), QCryptographicHash::Sha256).toHex()))
         , fileName(fileName.isEmpty() ? QStringLiteral("decider.js") : fileName)
         , js(budgetMs)
     {
@@ -271,6 +272,7 @@ struct Decider::Private
     }
 
     QString script;
+    QString scriptHash; // of the script's text: snapshots name the decider that made them
     QString fileName;
     QString domain;
     ScriptEngine js;
@@ -354,7 +356,7 @@ QString Decider::name() const
 
 QString Decider::scriptHash() const
 {
-    return QString::fromLatin1(QCryptographicHash::hash(d->script.toUtf8(), QCryptographicHash::Sha256).toHex());
+    return d->scriptHash;
 }
 
 bool Decider::isValid() const { return d->valid; }

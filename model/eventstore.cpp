@@ -448,8 +448,10 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, OpenMode mode)
             // inside COMMIT; doing it after COMMIT lets the next group of appends write while
             // this one syncs (group commit). NORMAL still syncs around checkpoints.
             d->walSync = true;
-            db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
-                    "PRAGMA mmap_size=1073741824;");
+            // No memory map: SQLite unmaps the whole file whenever another connection changed
+            // it, and with several writers in process (command clients) the unmaps' TLB
+            // shootdowns cost more than reading pages does (3,900 against 5,700 commands/s).
+            db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
         }
         if (tableCount == 0) {
             db.exec("BEGIN IMMEDIATE");
