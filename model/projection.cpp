@@ -407,6 +407,7 @@ struct Projection::Private
             return;
         }
         api = engine.globalObject().property(QStringLiteral("__eventlens"));
+        datas = api.property(QStringLiteral("datas"));
 
         Outcome outcome = evaluate(script, fileName, &result, &trace);
         if (outcome != Outcome::Ok) {
@@ -451,36 +452,28 @@ struct Projection::Private
         return number;
     }
 
-    // Hands a batch to the runtime (see the runtime's comment on batches): the numbers as JSON
-    // text, the new names, and the data values built here.
+    // Hands a batch to the runtime (see the runtime's comment on batches): the numbers as an
+    // array buffer of doubles, the new names as JSON text, and the data values built here in
+    // the runtime's reused array.
     void prepareBatch(const std::vector<const Event *> &events)
     {
-        QByteArray numbers;
-        numbers.reserve(qsizetype(events.size()) * 40 + 2);
-        numbers.append('[');
+        QByteArray numbers(qsizetype(events.size()) * 5 * qsizetype(sizeof(double)), Qt::Uninitialized);
+        double *n = reinterpret_cast<double *>(numbers.data());
         QByteArray newStreams;
         QByteArray newTypes;
-        QJSValue datas = engine.newArray(); // without a length: V4 would make it sparse
         quint32 i = 0;
         for (const Event *e : events) {
-            if (i > 0)
-                numbers.append(',');
-            numbers.append(QByteArray::number(e->position));
-            numbers.append(',');
-            numbers.append(QByteArray::number(numberOf(streamNumbers, newStreams, e->stream)));
-            numbers.append(',');
-            numbers.append(QByteArray::number(e->version));
-            numbers.append(',');
-            numbers.append(QByteArray::number(numberOf(typeNumbers, newTypes, e->type)));
-            numbers.append(e->dataIsJson ? ",1" : ",0");
+            *n++ = double(e->position);
+            *n++ = numberOf(streamNumbers, newStreams, e->stream);
+            *n++ = double(e->version);
+            *n++ = numberOf(typeNumbers, newTypes, e->type);
+            *n++ = e->dataIsJson ? 1 : 0;
             datas.setProperty(i++, e->dataIsJson ? values.build(e->data) : QJSValue(QJSValue::NullValue));
         }
-        numbers.append(']');
         newStreams.append(newStreams.isEmpty() ? "[]" : "]");
         newTypes.append(newTypes.isEmpty() ? "[]" : "]");
-        api.setProperty(QStringLiteral("input"), QString::fromLatin1(numbers));
+        api.setProperty(QStringLiteral("numbers"), engine.toScriptValue(numbers));
         api.setProperty(QStringLiteral("names"), QString::fromUtf8('[' + newStreams + ',' + newTypes + ']'));
-        api.setProperty(QStringLiteral("datas"), datas);
     }
 
     Outcome run(std::vector<const Event *> events, const QString &call, QJSValue *result, QStringList *trace)
@@ -554,6 +547,7 @@ struct Projection::Private
     QJSEngine &engine = js.engine();
     ProjectionHost host;
     QJSValue api;
+    QJSValue datas; // the runtime's array of a batch's data values
     qint64 batchBase = 0;
     bool valid = false;
     bool undoRecording = false;

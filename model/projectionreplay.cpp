@@ -1,5 +1,6 @@
 #include "projectionreplay.h"
 
+#include "eventprefetcher.h"
 #include "eventquery.h"
 #include "eventstore.h"
 
@@ -161,30 +162,60 @@ struct ProjectionReplay::Private
     bool feedTo(qint64 target, bool stopAtBreakpoint, bool *hit, std::optional<ProjectionError> *error, qint64 undoFrom)
     {
         qint64 nextProgress = pos + kProgressEvery;
+        // The events before undoFrom of a long run come from a reader thread, so that reading
+        // the store and running the projection overlap on two cores.
+        std::unique_ptr<EventPrefetcher> ahead;
+        std::vector<Event> batch;
+        size_t batchAt = 0;
+        const qint64 aheadTo = std::min({target, undoFrom, last});
+        if (first != 0 && aheadTo - pos > options.prefetchFrom) {
+            EventQuery q;
+            q.fromPosition = std::max(pos + 1, first);
+            q.toPosition = aheadTo;
+            ahead = std::make_unique<EventPrefetcher>(store, q, kChunk);
+        }
+        std::vector<Event> events;
         while (pos < target) {
             if (options.cancel && options.cancel->load(std::memory_order_relaxed))
                 return true;
             const qsizetype room = std::max<qint64>(1, interval - sinceCheckpoint);
             const qsizetype limit = std::min<qsizetype>(kChunk, room);
             bool recording = pos >= undoFrom;
-            std::vector<Event> events;
-            if (!recording) {
-                events = read(pos, std::min(target, undoFrom), limit);
-                recording = events.empty(); // none left before undoFrom
+            std::span<const Event> chunk;
+            if (!recording && ahead) {
+                if (batchAt >= batch.size()) {
+                    if (!batch.empty())
+                        ahead->recycle(std::move(batch));
+                    batch = ahead->next();
+                    batchAt = 0;
+                }
+                const size_t n = std::min(size_t(limit), batch.size() - batchAt);
+                chunk = std::span<const Event>(batch.data() + batchAt, n);
+                batchAt += n;
+                if (chunk.empty())
+                    ahead.reset();
             }
-            if (recording)
-                events = read(pos, target, limit);
+            if (chunk.empty()) {
+                if (!recording) {
+                    events = read(pos, std::min(target, undoFrom), limit);
+                    recording = events.empty(); // none left before undoFrom
+                }
+                if (recording)
+                    events = read(pos, target, limit);
+                chunk = events;
+            }
             projection.setUndoRecording(recording);
-            if (events.empty())
+            if (chunk.empty())
                 break;
-            const Projection::FeedResult fed = projection.feed(events, stopAtBreakpoint);
+            const Projection::FeedResult fed = projection.feed(chunk, stopAtBreakpoint);
             if (fed.consumed > 0)
-                pos = events[size_t(fed.consumed - 1)].position;
+                pos = chunk[size_t(fed.consumed - 1)].position;
             if (fed.error) {
                 // The run is faulted at the failing event: bring it back to the one before.
                 faulted = true;
                 const qint64 failedAt = fed.error->position;
                 *error = fed.error;
+                ahead.reset();
                 std::optional<ProjectionError> again;
                 restoreTo(atOrBefore(failedAt - 1), &again);
                 return false;

@@ -36,6 +36,9 @@ public:
         qint64 fromPosition = 1;               // the first event replayed
         qint64 toPosition = Projection::End;   // the last one (inclusive)
         int checkpointInterval = 1024;
+        // Runs of more events than this read ahead on a thread of their own (EventPrefetcher),
+        // so that reading the store and the projection overlap on two cores.
+        qint64 prefetchFrom = 8192;
         qint64 maxCheckpointBytes = qint64(256) << 20;
         int timeBudgetMs = Projection::DefaultTimeBudgetMs;
         QString fileName = QStringLiteral("projection.js");

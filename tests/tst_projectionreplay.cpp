@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstring>
 #include <map>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -84,6 +85,7 @@ private slots:
     void statesAtLeavesPosition();
     void rangeOptions();
     void runtimeErrorInReplay();
+    void prefetchedRunsMatchPlainOnes();
     void compareEqual();
     void compareChangedScript();
     void compareTransientDivergence();
@@ -94,10 +96,14 @@ private slots:
     void stateDiff();
 
 private:
-    ProjectionReplay::Options options(int interval = 16) const
+    // Runs of more than 200 events read ahead on a thread (the default is 8,192), so that both
+    // ways of reading serve these tests: the reader thread the long runs, the connection the
+    // short ones and the last kUndoTail events of a run.
+    ProjectionReplay::Options options(int interval = 16, qint64 prefetchFrom = 200) const
     {
         ProjectionReplay::Options o;
         o.checkpointInterval = interval;
+        o.prefetchFrom = prefetchFrom;
         return o;
     }
     // Positions of the events matching fn, in order.
@@ -544,6 +550,56 @@ void TestProjectionReplay::runtimeErrorInReplay()
     const ProjectionStep beyond = replay.seek(failing + 10);
     QVERIFY(beyond.error.has_value());
     QCOMPARE(beyond.error->position, failing);
+}
+
+// The reader thread changes nothing but the speed: runs, breakpoint stops, checkpoints and an
+// error in the middle come out as they do when the replay reads the store itself.
+void TestProjectionReplay::prefetchedRunsMatchPlainOnes()
+{
+    const qint64 never = std::numeric_limits<qint64>::max();
+    for (const qint64 prefetchFrom : {qint64(0), qint64(500), never}) {
+        ProjectionReplay replay(*m_store, S(BalanceScript), options(16, prefetchFrom));
+        const ProjectionReplay::RunResult half = replay.runTo(m_last / 2);
+        VERIFY_NO_ERROR(half.error);
+        QCOMPARE(replay.position(), m_last / 2);
+        COMPARE_JSON(replay.projection().states(), m_sim[size_t(m_last / 2)]);
+        QCOMPARE(replay.runTo(Projection::End).position, m_last);
+        COMPARE_JSON(replay.projection().states(), m_sim[size_t(m_last)]);
+        QVERIFY(replay.checkpointCount() > 2);
+        // Every checkpoint holds the states of its position.
+        for (const qint64 p : {qint64(100), m_last / 3, m_last - 1})
+            COMPARE_JSON(replay.statesAt(p), m_sim[size_t(p)]);
+
+        // Breakpoints stop where reading one event at a time would.
+        ProjectionReplay stops(*m_store, S(BalanceScript), options(16, prefetchFrom));
+        QVERIFY(!stops.setBreakpoints({{ProjectionBreakpoint::Kind::EventType, QStringLiteral("AccountClosed")}}));
+        const QList<qint64> closed = positionsWhere([](const Event &e, size_t) { return e.type == QLatin1String("AccountClosed"); });
+        for (int k = 0; k < 5; ++k) {
+            const ProjectionReplay::RunResult r = stops.runTo(Projection::End, true);
+            QVERIFY(r.breakpointHit);
+            QCOMPARE(r.position, closed[k]);
+            COMPARE_JSON(stops.projection().states(), m_sim[size_t(r.position)]);
+        }
+    }
+    // An error in a run read ahead: the run stops before it, as it does without the reader.
+    const QList<qint64> deposits = positionsWhere([this](const Event &e, size_t) {
+        return e.position > m_last / 2 && processedBySim(e) && e.type == QLatin1String("Deposited");
+    });
+    QVERIFY(!deposits.isEmpty());
+    const qint64 failing = deposits.first();
+    std::string script = BalanceScript;
+    const std::string handler = "Deposited: function (s, e) { ";
+    script.replace(script.find(handler), handler.size(),
+                   handler + "if (e.position > " + std::to_string(m_last / 2) + ") throw new Error('refused'); ");
+    for (const qint64 prefetchFrom : {qint64(0), never}) {
+        ProjectionReplay replay(*m_store, S(script), options(16, prefetchFrom));
+        QVERIFY(replay.isValid());
+        const ProjectionReplay::RunResult r = replay.runTo(Projection::End);
+        QVERIFY(r.error.has_value());
+        QCOMPARE(r.error->position, failing);
+        QCOMPARE(replay.position(), failing - 1);
+        COMPARE_JSON(replay.projection().states(), m_sim[size_t(failing - 1)]);
+    }
 }
 
 void TestProjectionReplay::compareEqual()
