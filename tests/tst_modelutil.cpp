@@ -1,8 +1,10 @@
-// Small model utilities: time parsing/formatting, expected versions, JSON helpers.
+// Small model utilities: time parsing/formatting, expected versions, JSON helpers, the script
+// engine's compiled functions.
 
 #include "event.h"
 #include "expectedversion.h"
 #include "jsonutil.h"
+#include "scriptengine.h"
 #include "timeutil.h"
 
 #include <QDateTime>
@@ -15,6 +17,34 @@ class TestModelUtil : public QObject
     Q_OBJECT
 
 private slots:
+    // compileFunction() makes a function of parameters and a body (the runtimes' way to get code
+    // compiled with V4's lookup caches), runs it under the watchdog, and reports syntax errors.
+    void compilesFunctions()
+    {
+        ScriptEngine js(1000);
+        QJSValue fn;
+        QStringList trace;
+        QCOMPARE(js.compileFunction({QStringLiteral("a"), QStringLiteral("b")},
+                                    QStringLiteral("'use strict'; var o = { x: a }; o.y = b; return o.x * 10 + o.y;"), &fn, &trace),
+                 ScriptEngine::Outcome::Ok);
+        QVERIFY(fn.isCallable());
+        QJSValue result;
+        QCOMPARE(js.call(fn, {QJSValue(4), QJSValue(2)}, &result, &trace), ScriptEngine::Outcome::Ok);
+        QCOMPARE(result.toInt(), 42);
+        // The body sees globals, and what it declares stays its own.
+        QCOMPARE(js.compileFunction({}, QStringLiteral("var hidden = 1; return typeof Math.max;"), &fn, &trace), ScriptEngine::Outcome::Ok);
+        QCOMPARE(js.call(fn, {}, &result, &trace), ScriptEngine::Outcome::Ok);
+        QCOMPARE(result.toString(), QStringLiteral("function"));
+        QVERIFY(js.engine().globalObject().property(QStringLiteral("hidden")).isUndefined());
+        // A syntax error throws.
+        QCOMPARE(js.compileFunction({QStringLiteral("a")}, QStringLiteral("return (a;"), &fn, &trace), ScriptEngine::Outcome::Threw);
+        QVERIFY(fn.isError());
+        QCOMPARE(fn.property(QStringLiteral("name")).toString(), QStringLiteral("SyntaxError"));
+        // A function that runs past the budget is interrupted.
+        QCOMPARE(js.compileFunction({}, QStringLiteral("for (;;) {}"), &fn, &trace), ScriptEngine::Outcome::Ok);
+        QCOMPARE(js.call(fn, {}, &result, &trace), ScriptEngine::Outcome::Interrupted);
+    }
+
     void formatsIsoWithMilliseconds()
     {
         QCOMPARE(timeutil::formatIso(0), QByteArray("1970-01-01T00:00:00.000Z"));
