@@ -79,6 +79,10 @@ struct Scan
     bool string(JsonValue &out);
     bool number(JsonValue &out);
     bool literal(JsonValue &out, const char *word, qsizetype len, JsonValue::Kind kind);
+    // An object or an array: its brackets, separators and nesting around readItem(), which
+    // reads one member or element.
+    template <typename ReadItem>
+    bool container(JsonValue &out, JsonValue::Kind kind, char close, const char *itemName, ReadItem readItem);
     bool object(JsonValue &out, std::vector<JsonMember> *members);
     bool array(JsonValue &out, std::vector<JsonValue> *elements);
 };
@@ -254,54 +258,42 @@ bool Scan::string(JsonValue &out)
     return true;
 }
 
-bool Scan::object(JsonValue &out, std::vector<JsonMember> *members)
+template <typename ReadItem>
+bool Scan::container(JsonValue &out, JsonValue::Kind kind, char close, const char *itemName, ReadItem readItem)
 {
+    const bool isObject = kind == JsonValue::Kind::Object;
     const char *start = p;
     if (++depth > kMaxDepth)
         return fail(p, QStringLiteral("nesting deeper than %1 levels").arg(kMaxDepth));
     const quint64 spaceBefore = spaceRuns;
     if (visitor)
-        visitor->beginObject();
+        isObject ? visitor->beginObject() : visitor->beginArray();
     ++p;
     skipSpace();
-    if (p < end && *p == '}') {
+    if (p < end && *p == close) {
         ++p;
     } else {
         for (;;) {
-            if (p >= end || *p != '"')
-                return fail(p, QStringLiteral("expected a string key, found %1").arg(describeChar(p, end)));
-            JsonValue key;
-            if (!string(key))
+            if (!readItem())
                 return false;
-            if (visitor)
-                visitor->key(key);
-            skipSpace();
-            if (p >= end || *p != ':')
-                return fail(p, QStringLiteral("expected ':' after the key, found %1").arg(describeChar(p, end)));
-            ++p;
-            skipSpace();
-            JsonValue v;
-            if (!value(v, nullptr, nullptr))
-                return false;
-            if (members)
-                members->push_back(JsonMember{QByteArrayView(key.begin + 1, key.size - 2), key.hasEscapes, v});
             skipSpace();
             if (p < end && *p == ',') {
                 ++p;
                 skipSpace();
                 continue;
             }
-            if (p < end && *p == '}') {
+            if (p < end && *p == close) {
                 ++p;
                 break;
             }
-            return fail(p, QStringLiteral("expected ',' or '}' after a member, found %1").arg(describeChar(p, end)));
+            return fail(p, QStringLiteral("expected ',' or '%1' after %2, found %3")
+                               .arg(QString(QLatin1Char(close)), QString::fromLatin1(itemName), describeChar(p, end)));
         }
     }
     --depth;
     if (visitor)
-        visitor->endObject();
-    out.kind = JsonValue::Kind::Object;
+        isObject ? visitor->endObject() : visitor->endArray();
+    out.kind = kind;
     out.begin = start;
     out.size = p - start;
     out.hasSpace = spaceRuns != spaceBefore;
@@ -309,47 +301,40 @@ bool Scan::object(JsonValue &out, std::vector<JsonMember> *members)
     return true;
 }
 
+bool Scan::object(JsonValue &out, std::vector<JsonMember> *members)
+{
+    return container(out, JsonValue::Kind::Object, '}', "a member", [this, members] {
+        if (p >= end || *p != '"')
+            return fail(p, QStringLiteral("expected a string key, found %1").arg(describeChar(p, end)));
+        JsonValue key;
+        if (!string(key))
+            return false;
+        if (visitor)
+            visitor->key(key);
+        skipSpace();
+        if (p >= end || *p != ':')
+            return fail(p, QStringLiteral("expected ':' after the key, found %1").arg(describeChar(p, end)));
+        ++p;
+        skipSpace();
+        JsonValue v;
+        if (!value(v, nullptr, nullptr))
+            return false;
+        if (members)
+            members->push_back(JsonMember{QByteArrayView(key.begin + 1, key.size - 2), key.hasEscapes, v});
+        return true;
+    });
+}
+
 bool Scan::array(JsonValue &out, std::vector<JsonValue> *elements)
 {
-    const char *start = p;
-    if (++depth > kMaxDepth)
-        return fail(p, QStringLiteral("nesting deeper than %1 levels").arg(kMaxDepth));
-    const quint64 spaceBefore = spaceRuns;
-    if (visitor)
-        visitor->beginArray();
-    ++p;
-    skipSpace();
-    if (p < end && *p == ']') {
-        ++p;
-    } else {
-        for (;;) {
-            JsonValue v;
-            if (!value(v, nullptr, nullptr))
-                return false;
-            if (elements)
-                elements->push_back(v);
-            skipSpace();
-            if (p < end && *p == ',') {
-                ++p;
-                skipSpace();
-                continue;
-            }
-            if (p < end && *p == ']') {
-                ++p;
-                break;
-            }
-            return fail(p, QStringLiteral("expected ',' or ']' after an element, found %1").arg(describeChar(p, end)));
-        }
-    }
-    --depth;
-    if (visitor)
-        visitor->endArray();
-    out.kind = JsonValue::Kind::Array;
-    out.begin = start;
-    out.size = p - start;
-    out.hasSpace = spaceRuns != spaceBefore;
-    out.hasEscapes = false;
-    return true;
+    return container(out, JsonValue::Kind::Array, ']', "an element", [this, elements] {
+        JsonValue v;
+        if (!value(v, nullptr, nullptr))
+            return false;
+        if (elements)
+            elements->push_back(v);
+        return true;
+    });
 }
 
 JsonScanner::Status scanTop(QByteArrayView text, JsonValue &out, JsonScanError &error,

@@ -202,13 +202,14 @@ ProjectionRun::Outcome ProjectionRun::run(const QString &script, const QString &
     struct Joiner
     {
         std::vector<std::thread> &threads;
-        ~Joiner()
+        void join()
         {
             for (std::thread &t : threads) {
                 if (t.joinable())
                     t.join();
             }
         }
+        ~Joiner() { join(); }
     } joiner{threads};
     for (Shard &shard : shards) {
         threads.emplace_back([&, s = &shard] {
@@ -228,8 +229,7 @@ ProjectionRun::Outcome ProjectionRun::run(const QString &script, const QString &
             }
         }
     }
-    for (std::thread &t : threads)
-        t.join();
+    joiner.join();
     for (Shard &shard : shards) {
         if (shard.failure)
             std::rethrow_exception(shard.failure);
