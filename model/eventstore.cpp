@@ -307,6 +307,11 @@ struct EventStore::Private
     mutable SqliteStatement selectStreamId;
     mutable SqliteStatement selectStreamEvents;
     mutable SqliteStatement selectTypeName;
+    // Snapshots (command handlers): the table is made on the first save, so its statements are
+    // prepared once it exists.
+    mutable SqliteStatement selectLatestSnapshot;
+    mutable SqliteStatement insertSnapshot;
+    bool snapshotsReady(bool create) const;
 
     void prepareWriteStatements();
     void beginBatch();
@@ -1912,6 +1917,24 @@ AggregateSnapshot snapshotRow(const SqliteStatement &st)
 
 } // namespace
 
+// Whether the snapshots table exists (made when `create`); prepares its statements once it does.
+// Tables are never dropped, so an answer of yes holds for good.
+bool EventStore::Private::snapshotsReady(bool create) const
+{
+    if (selectLatestSnapshot.isPrepared())
+        return true;
+    if (create)
+        db->exec(kSnapshotSchema);
+    else if (!db->tableExists("snapshots"))
+        return false;
+    selectLatestSnapshot = SqliteStatement(*db, "SELECT stream, decider, version, decider_name, state, time FROM snapshots "
+                                                "WHERE stream=? AND decider=? AND version<=? ORDER BY version DESC LIMIT 1");
+    if (!readOnly)
+        insertSnapshot = SqliteStatement(*db, "INSERT OR REPLACE INTO snapshots(stream, decider, version, decider_name, state, time) "
+                                              "VALUES(?,?,?,?,?,?)");
+    return true;
+}
+
 void EventStore::saveSnapshot(const AggregateSnapshot &snapshot)
 {
     if (d->readOnly)
@@ -1919,11 +1942,14 @@ void EventStore::saveSnapshot(const AggregateSnapshot &snapshot)
     if (d->inBatch)
         throw StoreError(QStringLiteral("a write batch is already active on this connection"));
     SqliteDb &db = *d->db;
+    // In turn with this process's other writers (group commits): waiting here costs nothing,
+    // while meeting SQLite's write lock would put this thread, or a group's leader, to sleep in
+    // the busy handler.
+    std::lock_guard writeLock(d->shared->writeMutex);
     db.exec("BEGIN IMMEDIATE");
     try {
-        db.exec(kSnapshotSchema);
-        SqliteStatement st(db, "INSERT OR REPLACE INTO snapshots(stream, decider, version, decider_name, state, time) "
-                               "VALUES(?,?,?,?,?,?)");
+        d->snapshotsReady(true);
+        SqliteStatement &st = d->insertSnapshot;
         st.bind(1, snapshot.stream);
         st.bind(2, snapshot.decider);
         st.bind(3, snapshot.version);
@@ -1933,6 +1959,8 @@ void EventStore::saveSnapshot(const AggregateSnapshot &snapshot)
         st.run();
         db.exec("COMMIT");
     } catch (...) {
+        if (d->insertSnapshot.isPrepared())
+            d->insertSnapshot.reset();
         db.exec("ROLLBACK");
         throw;
     }
@@ -1941,16 +1969,22 @@ void EventStore::saveSnapshot(const AggregateSnapshot &snapshot)
 
 std::optional<AggregateSnapshot> EventStore::latestSnapshot(const QString &stream, const QString &decider, qint64 maxVersion) const
 {
-    if (!d->db->tableExists("snapshots"))
+    if (!d->snapshotsReady(false))
         return std::nullopt;
-    SqliteStatement st(*d->db, "SELECT stream, decider, version, decider_name, state, time FROM snapshots "
-                               "WHERE stream=? AND decider=? AND version<=? ORDER BY version DESC LIMIT 1");
+    SqliteStatement &st = d->selectLatestSnapshot;
     st.bind(1, stream);
     st.bind(2, decider);
     st.bind(3, maxVersion);
-    if (st.step())
-        return snapshotRow(st);
-    return std::nullopt;
+    std::optional<AggregateSnapshot> out;
+    try {
+        if (st.step())
+            out = snapshotRow(st);
+    } catch (...) {
+        st.reset();
+        throw;
+    }
+    st.reset();
+    return out;
 }
 
 std::vector<AggregateSnapshot> EventStore::snapshots(const QString &stream) const

@@ -245,6 +245,53 @@ private slots:
         QVERIFY(!empty->latestSnapshot(QStringLiteral("account-1"), bank->scriptHash()));
     }
 
+    // Snapshots saved by one connection are found by another, also one that looked before the
+    // first snapshot made the table; saves take turns with group commits of other threads.
+    void snapshotsAcrossConnections()
+    {
+        auto store = EventStore::open(storePath("snapshots-shared.eventlens"));
+        auto other = store->openAnother(EventStore::OpenMode::ReadWrite);
+        auto bank = Decider::bundled(QStringLiteral("bank"));
+        const QString account = QStringLiteral("account-1");
+        QVERIFY(!other->latestSnapshot(account, bank->scriptHash()));
+
+        AggregateSnapshot snapshot;
+        snapshot.stream = account;
+        snapshot.decider = bank->scriptHash();
+        snapshot.deciderName = QStringLiteral("bank");
+        snapshot.version = 0;
+        snapshot.state = QByteArrayLiteral(R"({"balanceCents":0})");
+        store->saveSnapshot(snapshot);
+        std::optional<AggregateSnapshot> found = other->latestSnapshot(account, bank->scriptHash());
+        QVERIFY(found);
+        QCOMPARE(found->version, 0);
+        QCOMPARE(found->state, snapshot.state);
+
+        std::thread appender([&store] {
+            auto connection = store->openAnother(EventStore::OpenMode::ReadWrite);
+            NewEvent e;
+            e.type = QStringLiteral("Noted");
+            for (int i = 0; i < 200; ++i)
+                connection->append(QStringLiteral("log-1"), ExpectedVersion::any(), {e});
+        });
+        for (int v = 1; v <= 50; ++v) {
+            snapshot.version = v;
+            snapshot.state = QByteArray(R"({"balanceCents":)" + QByteArray::number(v * 100) + '}');
+            other->saveSnapshot(snapshot);
+        }
+        appender.join();
+        QCOMPARE(store->streamVersion(QStringLiteral("log-1")), 199);
+        found = store->latestSnapshot(account, bank->scriptHash());
+        QVERIFY(found);
+        QCOMPARE(found->version, 50);
+        QCOMPARE(found->state, QByteArray(R"({"balanceCents":5000})"));
+        found = other->latestSnapshot(account, bank->scriptHash(), 10);
+        QVERIFY(found);
+        QCOMPARE(found->version, 10);
+        QVERIFY(!other->latestSnapshot(account, QStringLiteral("another-script")));
+        QCOMPARE(store->snapshotCount(), 51);
+    }
+
     void scriptFailuresFail()
     {
         auto store = EventStore::open(storePath("failures.eventlens"));
