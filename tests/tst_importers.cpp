@@ -222,6 +222,48 @@ private slots:
         QCOMPARE(JsonScanner::decodeString(members[1].value), QByteArray("x  y \" } \xC3\xA9"));
     }
 
+    // Strings are scanned 16 bytes at a time: every kind of byte that stops the scan, at every
+    // offset of strings from 0 to 47 bytes, with text after the string in the same buffer.
+    void scannerStopsAtEveryOffset()
+    {
+        JsonValue v;
+        JsonScanError error;
+        std::vector<JsonValue> elements;
+        for (int length = 0; length < 48; ++length) {
+            const QByteArray plain(length, 'a');
+            for (int at = 0; at <= length; ++at) {
+                const QByteArray head = plain.left(at);
+                const QByteArray tail = plain.mid(at);
+                const QByteArray where = QByteArray::number(length) + '@' + QByteArray::number(at);
+                // the closing quote: an array of two strings, the first ending here
+                QByteArray text = "[\"" + head + "\",\"" + tail + "\"]";
+                QCOMPARE(JsonScanner::scanArray(text, elements, error), JsonScanner::Status::Ok);
+                QCOMPARE(elements.size(), size_t(2));
+                QCOMPARE(JsonScanner::decodeString(elements[0]), head);
+                QCOMPARE(JsonScanner::decodeString(elements[1]), tail);
+                // an escape
+                text = "[\"" + head + "\\n" + tail + "\"]";
+                QVERIFY2(JsonScanner::scanValue(text, v, error) == JsonScanner::Status::Ok, where.constData());
+                QCOMPARE(JsonScanner::decodeString(JsonScanner::elements(v)[0]), head + '\n' + tail);
+                // a two-byte and a four-byte UTF-8 sequence
+                text = "[\"" + head + "\xC3\xA9\xF0\x9F\x98\x80" + tail + "\"]";
+                QVERIFY2(JsonScanner::scanValue(text, v, error) == JsonScanner::Status::Ok, where.constData());
+                QCOMPARE(JsonScanner::decodeString(JsonScanner::elements(v)[0]), head + "\xC3\xA9\xF0\x9F\x98\x80" + tail);
+                // an unescaped control character and a byte that starts no UTF-8 sequence: errors
+                // that point at the byte
+                for (const char bad : {'\x01', '\x1f', '\xff', '\x80'}) {
+                    text = "[\"" + head + bad + tail + "\"]";
+                    QVERIFY2(JsonScanner::scanValue(text, v, error) == JsonScanner::Status::SyntaxError, where.constData());
+                    QCOMPARE(error.offset, qsizetype(2 + at));
+                }
+                // no closing quote within the buffer
+                text = "[\"" + plain;
+                QVERIFY(JsonScanner::scanValue(text, v, error) == JsonScanner::Status::SyntaxError);
+                QVERIFY2(error.message.contains(u"unterminated string"), qPrintable(error.message));
+            }
+        }
+    }
+
     void scannerRejectsInvalidJson_data()
     {
         QTest::addColumn<QByteArray>("text");
