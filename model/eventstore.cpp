@@ -15,6 +15,7 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <random>
 #include <unordered_map>
@@ -95,30 +96,29 @@ constexpr int kEventVersionColumn = 2; // of kEventColumns
 // small and fast; any other id is stored as text.
 bool uuidToBytes(QByteArrayView text, char out[16])
 {
-    if (text.size() != 36)
+    // The value of each lowercase hex digit, -1 for any other byte.
+    static constexpr auto kHex = [] {
+        std::array<signed char, 256> table{};
+        table.fill(-1);
+        for (int c = '0'; c <= '9'; ++c)
+            table[static_cast<size_t>(c)] = static_cast<signed char>(c - '0');
+        for (int c = 'a'; c <= 'f'; ++c)
+            table[static_cast<size_t>(c)] = static_cast<signed char>(c - 'a' + 10);
+        return table;
+    }();
+    // Where each byte's two digits start: 8-4-4-4-12 digits with dashes at 8, 13, 18 and 23.
+    static constexpr std::array<quint8, 16> kPairs{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-')
         return false;
-    int n = 0;
-    for (int i = 0; i < 36; ++i) {
-        const char c = text[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-')
-                return false;
-            continue;
-        }
-        int v;
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v = c - 'a' + 10;
-        else
-            return false;
-        if (n % 2 == 0)
-            out[n / 2] = static_cast<char>(v << 4);
-        else
-            out[n / 2] = static_cast<char>(out[n / 2] | v);
-        ++n;
+    const auto *p = reinterpret_cast<const unsigned char *>(text.data());
+    int bad = 0;
+    for (size_t i = 0; i < 16; ++i) {
+        const int high = kHex[p[kPairs[i]]];
+        const int low = kHex[p[kPairs[i] + 1]];
+        bad |= high | low; // negative when either is not a digit
+        out[i] = static_cast<char>(((high & 0x0f) << 4) | (low & 0x0f));
     }
-    return true;
+    return bad >= 0;
 }
 
 // An event id as the store keeps it. Views utf8, which must outlive it.

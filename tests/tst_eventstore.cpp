@@ -753,6 +753,46 @@ private slots:
         QCOMPARE(store->append(QStringLiteral("s-2"), ExpectedVersion::exact(1), evs(1)).firstPosition, 7);
     }
 
+    // Canonical UUID text (lowercase, dashed) is stored as 16 bytes; anything else that only looks
+    // like one is stored as the text it is. Both come back exactly as given.
+    void idsLikeUuidsKeepTheirText()
+    {
+        const QString path = newPath();
+        auto store = EventStore::open(path);
+        const QStringList ids{
+            QStringLiteral("0123abcd-4567-89ef-a0b1-c2d3e4f5a6b7"), // canonical
+            QStringLiteral("ffffffff-ffff-ffff-ffff-ffffffffffff"), // canonical
+            QStringLiteral("0123ABCD-4567-89EF-A0B1-C2D3E4F5A6B7"), // uppercase
+            QStringLiteral("0123abcd-4567-89ef-a0b1-c2d3e4f5a6bg"), // not hex at the end
+            QStringLiteral("g123abcd-4567-89ef-a0b1-c2d3e4f5a6b7"), // not hex at the start
+            QStringLiteral("0123abcd-4567-89ef-a0b1c-2d3e4f5a6b7"), // a dash out of place
+            QStringLiteral("0123abcd-4567-89ef-a0b1-c2d3e4f5a6b"),  // 35 characters
+            QStringLiteral("{0123abcd-4567-89ef-a0b1-c2d3e4f5a6}"), // braces
+            QStringLiteral("0123abcd:4567-89ef-a0b1-c2d3e4f5a6b7"), // another separator
+        };
+        for (const QString &id : ids)
+            store->append(QStringLiteral("ids-1"), ExpectedVersion::any(), {ev(QStringLiteral("Named"), "{}", id)});
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            const std::optional<Event> e = store->eventById(ids[i]);
+            QVERIFY2(e, qPrintable(ids[i]));
+            QCOMPARE(e->position, qint64(i + 1));
+            QCOMPARE(e->id, ids[i]);
+        }
+        QVERIFY(store->verify().ok);
+        store.reset();
+        // Only the two canonical ids are blobs; the column of the others holds their text.
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt *st = nullptr;
+        QCOMPARE(sqlite3_prepare_v2(db, "SELECT typeof(id) FROM events ORDER BY position", -1, &st, nullptr), SQLITE_OK);
+        QStringList kinds;
+        while (sqlite3_step(st) == SQLITE_ROW)
+            kinds << QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(st, 0)));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        QCOMPARE(kinds.join(u','), QStringLiteral("blob,blob,text,text,text,text,text,text,text"));
+    }
+
     void deferredIdIndexChecksEveryIdOfALargeBatch()
     {
         // A batch on an empty log has no UNIQUE(id) index until it commits: its ids are checked
