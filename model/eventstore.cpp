@@ -271,10 +271,9 @@ struct EventStore::Private
     QByteArray headHash;
 
     // Bulk appends of prepared events (Batch::appendPrepared). Preparers are numbered for the
-    // connection's life; the latest one's flag tells it to stop predicting.
+    // connection's life.
     quint32 preparerSerial = 0;
     quint32 trustedPreparer = 0; // its PreparedEvent::idFresh holds for the whole batch (0: none)
-    std::shared_ptr<std::atomic_bool> stopPredicting;
     // The streams and types of the preparer's numbers (a key seen again in a name that is another
     // copy is looked up by name).
     struct StreamSlot
@@ -338,9 +337,6 @@ struct EventStore::Private
     {
         return e.idFresh && trustedPreparer != 0 && e.preparer == trustedPreparer;
     }
-    // Whether the prepared hash is the one of the event at position/version after headHash;
-    // tells the preparer to stop predicting when it predicted something else.
-    bool predictionHolds(const PreparedEvent &e, qint64 position, qint64 version);
     void forgetSlots()
     {
         streamSlots.clear();
@@ -557,7 +553,6 @@ void EventStore::Private::beginBatch()
     lastPosition = 0;
     headHash = hashchain::genesis();
     trustedPreparer = 0;
-    stopPredicting.reset();
     forgetSlots();
     if (!selectHead.isPrepared())
         selectHead = SqliteStatement(*db, "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1");
@@ -855,10 +850,8 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
             // Without the id index (a deferred batch) a duplicate is found before the insert.
             if (deferredIndexes && givenId && !(prepared && idTrustedFresh(*prepared)) && findId(id))
                 throw StoreError(QStringLiteral("cannot append to stream '%1': duplicate event id '%2'").arg(stream, ne.id));
-            QByteArray hash = prepared && predictionHolds(*prepared, position, version)
-                ? QByteArray(prepared->hash.data(), 32)
-                : hashchain::eventHash(headHash, hashchain::Fields{position, state.nameUtf8, version, idUtf8, type.utf8, timeMs,
-                                                                   ne.dataIsJson, ne.data, metadata});
+            const QByteArray hash = hashchain::eventHash(headHash, hashchain::Fields{position, state.nameUtf8, version, idUtf8, type.utf8,
+                                                                                     timeMs, ne.dataIsJson, ne.data, metadata});
 
             insertEvent.bind(1, position);
             insertEvent.bind(2, state.id);
@@ -949,19 +942,6 @@ AppendResult EventStore::Private::append(const QString &stream, ExpectedVersion 
     }
 }
 
-bool EventStore::Private::predictionHolds(const PreparedEvent &e, qint64 position, qint64 version)
-{
-    if (e.position == 0)
-        return false;
-    if (e.position == position && e.version == version && headHash.size() == 32
-        && std::memcmp(headHash.constData(), e.previousHash.data(), 32) == 0)
-        return true;
-    // Every later prediction of this preparer follows from this one.
-    if (e.preparer == preparerSerial && stopPredicting)
-        stopPredicting->store(true, std::memory_order_relaxed);
-    return false;
-}
-
 bool EventStore::Private::appendPreparedFast(const PreparedEvent &e)
 {
     constexpr int kMaxKey = 1 << 26;
@@ -1006,14 +986,10 @@ bool EventStore::Private::appendPreparedFast(const PreparedEvent &e)
         return false; // append() reports the duplicate
     static const QByteArray emptyObject = QByteArrayLiteral("{}");
     const QByteArray &metadata = e.event.metadata.isEmpty() ? emptyObject : e.event.metadata;
-    char computed[32];
-    const char *hash = e.hash.data();
-    if (!predictionHolds(e, position, version)) {
-        hashchain::eventHash(headHash, hashchain::Fields{position, state.nameUtf8, version, e.idUtf8, type.utf8, timeMs,
-                                                         e.event.dataIsJson, e.event.data, metadata},
-                             computed);
-        hash = computed;
-    }
+    char hash[32];
+    hashchain::eventHash(headHash, hashchain::Fields{position, state.nameUtf8, version, e.idUtf8, type.utf8, timeMs,
+                                                     e.event.dataIsJson, e.event.data, metadata},
+                         hash);
 
     insertEvent.bind(1, position);
     insertEvent.bind(2, state.id);
@@ -1102,18 +1078,9 @@ void EventStore::Batch::appendPrepared(std::span<const PreparedEvent> events, Pr
 // ---------------------------------------------------------------------------------------------
 // Preparing events on another thread
 
-namespace {
-constexpr qint64 kUnknownVersion = -2; // a stream the preparer has not seen in a log that was not empty
-} // namespace
-
 struct EventStore::Preparer::State
 {
     quint32 serial = 0;
-    std::shared_ptr<std::atomic_bool> stop;
-    bool predicting = true;
-    qint64 position = 0;
-    std::array<char, 32> head{};
-    qint64 initialVersion = -1;
 
     // Stream names: an open-addressing table of (hash, name, number), at most half full.
     struct NameSlot
@@ -1125,11 +1092,8 @@ struct EventStore::Preparer::State
     };
     std::vector<NameSlot> streamTable;
     std::vector<QString> streamNames;
-    std::vector<QByteArray> streamUtf8;
-    std::vector<qint64> versions;
     QHash<QString, int> typeKeys;
     std::vector<QString> typeNames;
-    std::vector<QByteArray> typeUtf8;
     // The type's text as parsers share it (one copy per type): its data pointer -> number.
     std::vector<std::pair<const QChar *, int>> typeByData;
     BatchIdIndex ids; // fingerprints seen
@@ -1158,8 +1122,6 @@ struct EventStore::Preparer::State
             if (slot.key < 0) {
                 const int key = static_cast<int>(streamNames.size());
                 streamNames.push_back(e.stream);
-                streamUtf8.push_back(e.stream.toUtf8());
-                versions.push_back(initialVersion);
                 slot = NameSlot{hash, streamNames.back().constData(), e.stream.size(), key};
                 if (streamNames.size() * 2 > streamTable.size())
                     growStreamTable();
@@ -1185,7 +1147,6 @@ struct EventStore::Preparer::State
             key = static_cast<int>(typeNames.size());
             typeKeys.insert(e.event.type, key);
             typeNames.push_back(e.event.type);
-            typeUtf8.push_back(e.event.type.toUtf8());
         } else {
             key = *it;
             e.event.type = typeNames[static_cast<size_t>(key)];
@@ -1212,16 +1173,8 @@ std::unique_ptr<EventStore::Preparer> EventStore::Batch::preparer()
     Private &d = *m_store->d;
     auto state = std::make_unique<Preparer::State>();
     state->serial = ++d.preparerSerial;
-    state->stop = std::make_shared<std::atomic_bool>(false);
-    d.stopPredicting = state->stop;
     // Its idFresh holds for the batch while the batch has no id that the preparer did not see.
     d.trustedPreparer = d.deferredIndexes && d.batchIds.size() == 0 ? state->serial : 0;
-    state->position = d.lastPosition;
-    if (d.headHash.size() == 32)
-        std::memcpy(state->head.data(), d.headHash.constData(), 32);
-    else
-        state->predicting = false;
-    state->initialVersion = d.lastPosition == 0 ? -1 : kUnknownVersion;
     return std::unique_ptr<Preparer>(new Preparer(std::move(state)));
 }
 
@@ -1253,40 +1206,12 @@ void EventStore::Preparer::prepare(std::span<PreparedEvent> events)
         if (!e.event.timeMs)
             e.event.timeMs = timeutil::nowMs();
     }
-    // 2. Names to numbers, ids seen before, and the predicted position, version and hash.
+    // 2. Names to numbers, and ids seen before.
     for (size_t n = 0; n < events.size(); ++n) {
         PreparedEvent &e = events[n];
         e.streamKey = s.streamKey(e, s.hashes[n]);
         e.typeKey = s.typeKey(e);
         e.idFresh = s.ids.insertIfNew(e.idFingerprint, 0);
-
-        e.position = 0;
-        e.version = -1;
-        if (s.predicting && s.stop->load(std::memory_order_relaxed))
-            s.predicting = false;
-        if (!s.predicting)
-            continue;
-        qint64 &current = s.versions[static_cast<size_t>(e.streamKey)];
-        if (current == kUnknownVersion) {
-            if (e.expected.kind() == ExpectedVersion::Kind::Exact || e.expected.kind() == ExpectedVersion::Kind::NoStream) {
-                current = e.expected.version();
-            } else {
-                s.predicting = false;
-                continue;
-            }
-        }
-        // An event the store refuses or finds already present is not appended: no prediction.
-        if (!e.expected.matches(current) || e.stream.isEmpty() || e.event.type.isEmpty() || !timeutil::inRange(*e.event.timeMs))
-            continue;
-        e.position = ++s.position;
-        e.version = ++current;
-        e.previousHash = s.head;
-        hashchain::eventHash(QByteArrayView(s.head.data(), 32),
-                             hashchain::Fields{e.position, s.streamUtf8[static_cast<size_t>(e.streamKey)], e.version, e.idUtf8,
-                                               s.typeUtf8[static_cast<size_t>(e.typeKey)], *e.event.timeMs, e.event.dataIsJson,
-                                               e.event.data, e.event.metadata},
-                             e.hash.data());
-        s.head = e.hash;
     }
 }
 

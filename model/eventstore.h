@@ -85,12 +85,6 @@ struct PreparedEvent
     bool idFresh = false;          // no event prepared before by this preparer had this fingerprint
     bool idIsUuid = false;         // canonical UUID text, stored as the 16 bytes of idUuid
     std::array<char, 16> idUuid{};
-    // Where the event lands when every event prepared before it is appended as prepared
-    // (position 0: no prediction), and its hash, chained to previousHash.
-    qint64 position = 0;
-    qint64 version = -1;
-    std::array<char, 32> previousHash{};
-    std::array<char, 32> hash{};
 };
 
 // An aggregate's state at a version of its stream, saved by a command handler so that loading
@@ -181,11 +175,9 @@ public:
     // thread than the batch's, in the order they will be appended; one thread at a time uses it.
     // It gives stream and type names a number and one shared copy, converts the id to UTF-8
     // (generating a time-ordered UUID when it is empty, as the store would), sets an empty
-    // metadata to {} and an empty time to now, and notes whether it saw the id before. While it
-    // can tell where each event will land, it also computes the event's hash: on the
-    // assumption that every event it prepared before is appended as prepared. The batch checks
-    // that assumption for each event (position, version, previous hash) and computes the hash
-    // itself when it does not hold; after the first miss the preparer stops predicting.
+    // metadata to {} and an empty time to now, and notes whether it saw the id before. The chain
+    // hashes are the batch's own work: an import's parsing thread is its busiest, and hashing
+    // there as well made the import slower (3.2 s against 3.0 s for a million events).
     class Preparer
     {
     public:
