@@ -254,6 +254,9 @@ struct EventStore::Private
     bool inBatch = false;
     bool walSync = false; // commits are synced by syncWal() (ReadWrite connections)
     bool deferredIndexes = false; // the batch started on an empty log (see kDeferrableIndexes)
+    // The batch started without any stream row: every stream it has not created is new, so
+    // `streams` answers for all of them without a query.
+    bool streamsAllKnown = false;
     BatchIdIndex batchIds;        // the given ids of a deferred batch
     std::vector<qint64> appendTypes; // the type of each event of the running append
     std::unique_lock<std::mutex> writeLock;
@@ -564,6 +567,9 @@ void EventStore::Private::beginBatch()
     if (lastPosition == 0) {
         try {
             db->exec(kDropDeferrableIndexes);
+            // A stream row without events is possible (a failed single append keeps its row).
+            SqliteStatement anyStream(*db, "SELECT 1 FROM streams LIMIT 1");
+            streamsAllKnown = !anyStream.step();
         } catch (...) {
             rollbackBatch();
             throw;
@@ -623,6 +629,7 @@ void EventStore::Private::commitBatch(bool syncNow)
     }
     inBatch = false;
     deferredIndexes = false;
+    streamsAllKnown = false;
     batchIds.clear();
     forgetSlots();
     trustedPreparer = 0;
@@ -644,6 +651,7 @@ void EventStore::Private::rollbackBatch()
     }
     inBatch = false;
     deferredIndexes = false; // the DROP INDEX statements are rolled back with the rest
+    streamsAllKnown = false;
     batchIds.clear();
     forgetSlots();
     trustedPreparer = 0;
@@ -657,6 +665,8 @@ EventStore::Private::StreamState *EventStore::Private::findStream(const QString 
     auto it = streams.find(stream);
     if (it != streams.end())
         return &it->second;
+    if (streamsAllKnown)
+        return nullptr;
     selectStream.bind(1, stream);
     if (!selectStream.step()) {
         selectStream.reset();

@@ -753,6 +753,29 @@ private slots:
         QCOMPARE(store->append(QStringLiteral("s-2"), ExpectedVersion::exact(1), evs(1)).firstPosition, 7);
     }
 
+    // A failed single append keeps the stream row it made (at version -1, "no stream"): a later
+    // batch on the still empty log finds that row instead of creating the stream again.
+    void emptyLogWithAStreamRow()
+    {
+        auto store = EventStore::open(newPath());
+        {
+            auto batch = store->beginBatch();
+            NewEvent late = ev(QStringLiteral("Happened"));
+            late.timeMs = qint64(400000) * 365 * 24 * 3600 * 1000; // past the year 9999
+            QVERIFY_THROWS_EXCEPTION(StoreError, batch.append(QStringLiteral("ghost-1"), ExpectedVersion::any(), {late}));
+            batch.commit();
+        }
+        QCOMPARE(store->headPosition(), 0);
+        QCOMPARE(store->streamVersion(QStringLiteral("ghost-1")), -1);
+        auto batch = store->beginBatch();
+        QCOMPARE(batch.append(QStringLiteral("ghost-1"), ExpectedVersion::noStream(), evs(2)).lastVersion, 1);
+        QCOMPARE(batch.append(QStringLiteral("fresh-1"), ExpectedVersion::noStream(), evs(1)).firstPosition, 3);
+        batch.commit();
+        QCOMPARE(store->streamVersion(QStringLiteral("ghost-1")), 1);
+        QCOMPARE(store->readStream(QStringLiteral("ghost-1"), 0).size(), size_t(2));
+        QVERIFY(store->verify().ok);
+    }
+
     // Canonical UUID text (lowercase, dashed) is stored as 16 bytes; anything else that only looks
     // like one is stored as the text it is. Both come back exactly as given.
     void idsLikeUuidsKeepTheirText()
