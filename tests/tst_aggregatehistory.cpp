@@ -151,7 +151,7 @@ QByteArray randomData(std::mt19937 &rng)
     if (rng() % 6 == 0)
         data["items"] = Json::array({int(rng() % 5), int(rng() % 5)});
     if (rng() % 9 == 0)
-        data["k" + std::to_string(rng() % 30)] = rng() % 2 ? Json(int(rng() % 7)) : Json(nullptr);
+        data[std::string("k").append(std::to_string(rng() % 30))] = rng() % 2 ? Json(int(rng() % 7)) : Json(nullptr);
     const std::string text = data.dump();
     return QByteArray(text.data(), qsizetype(text.size()));
 }
@@ -572,7 +572,7 @@ void TestAggregateHistory::randomSkipsAgainstFullReplay()
         Json data = Json::object();
         data[rng() % 2 ? "a" : "b"] = int(rng() % 3);
         if (rng() % 25 == 0)
-            data["c" + std::to_string(rng() % 4)] = int(rng() % 2);
+            data[std::string("c").append(std::to_string(rng() % 4))] = int(rng() % 2);
         if (rng() % 40 == 0)
             data["b"] = nullptr;
         e.data = QByteArray::fromStdString(data.dump());
