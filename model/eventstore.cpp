@@ -1894,8 +1894,9 @@ void EventStore::saveSnapshot(const AggregateSnapshot &snapshot)
         st.run();
         db.exec("COMMIT");
     } catch (...) {
-        if (d->insertSnapshot.isPrepared())
-            d->insertSnapshot.reset();
+        // Prepared again on the next use: the table may have been made by this transaction.
+        d->insertSnapshot = SqliteStatement();
+        d->selectLatestSnapshot = SqliteStatement();
         db.exec("ROLLBACK");
         throw;
     }
