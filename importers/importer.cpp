@@ -248,8 +248,8 @@ ImportReport Importer::run(const QStringList &files)
     try {
         EventStore::Batch batch = m_store.beginBatch();
         run.batch = &batch;
-        // Used by one parser thread at a time, for all files (stream numbers and the predicted
-        // hash chain carry over from one file to the next).
+        // Used by one parser thread at a time, for all files (stream numbers and the ids seen
+        // carry over from one file to the next).
         const std::unique_ptr<EventStore::Preparer> preparer = batch.preparer();
         const qint64 importTime = run.importTime;
         const auto convert = [importTime](ImportRecord &&record, PreparedEvent &event) {
