@@ -1911,16 +1911,10 @@ std::optional<AggregateSnapshot> EventStore::latestSnapshot(const QString &strea
     st.bind(1, stream);
     st.bind(2, decider);
     st.bind(3, maxVersion);
-    std::optional<AggregateSnapshot> out;
-    try {
-        if (st.step())
-            out = snapshotRow(st);
-    } catch (...) {
-        st.reset();
-        throw;
-    }
-    st.reset();
-    return out;
+    const SqliteStatement::ResetOnExit resetOnExit(st);
+    if (st.step())
+        return snapshotRow(st);
+    return std::nullopt;
 }
 
 std::vector<AggregateSnapshot> EventStore::snapshots(const QString &stream) const
@@ -1967,14 +1961,9 @@ std::vector<Event> EventStore::readStream(const QString &stream, qint64 fromVers
         st.bind(1, id);
         st.bind(2, fromVersion);
         st.bind(3, maxCount < 0 ? std::numeric_limits<qint64>::max() : maxCount);
-        try {
-            while (st.step())
-                out.push_back(d->rowToEvent(st));
-        } catch (...) {
-            st.reset();
-            throw;
-        }
-        st.reset();
+        const SqliteStatement::ResetOnExit resetOnExit(st);
+        while (st.step())
+            out.push_back(d->rowToEvent(st));
         return out;
     }
     const auto id = d->lookupId("SELECT id FROM streams WHERE name=?", stream);

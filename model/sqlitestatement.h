@@ -39,6 +39,19 @@ public:
     // Runs a statement that returns no rows (or ignores them).
     void run();
     void reset();
+    // Resets a kept statement when the scope ends, also when reading a row throws (a statement
+    // left on a row keeps its read transaction open).
+    class ResetOnExit
+    {
+    public:
+        explicit ResetOnExit(SqliteStatement &statement) : m_statement(statement) {}
+        ~ResetOnExit() { m_statement.reset(); }
+        ResetOnExit(const ResetOnExit &) = delete;
+        ResetOnExit &operator=(const ResetOnExit &) = delete;
+
+    private:
+        SqliteStatement &m_statement;
+    };
 
     qint64 int64(int column) const;
     QString text(int column) const;
