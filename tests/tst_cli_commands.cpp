@@ -207,6 +207,11 @@ private slots:
         QCOMPARE(out["errors"], 0);
         QVERIFY(out["commands_per_s"].get<double>() > 0);
         QVERIFY(out["p99_ms"].get<double>() >= out["p50_ms"].get<double>());
+        // The clients' CPU time: each command costs some, and not more than the machine had.
+        const double cpuUs = out["cpu_us_per_command"].get<double>();
+        QVERIFY2(cpuUs > 0, qPrintable(QString::number(cpuUs)));
+        QVERIFY(out["cores"].get<int>() >= 1);
+        QVERIFY2(cpuUs * 400 <= out["seconds"].get<double>() * 1e6 * out["cores"].get<int>() * 1.05, qPrintable(QString::number(cpuUs)));
         // Every accepted command appended its events, and the store still verifies.
         auto s = EventStore::open(store, EventStore::OpenMode::ReadOnly);
         QVERIFY(s->verify().ok);

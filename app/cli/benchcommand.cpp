@@ -11,6 +11,8 @@
 #include <random>
 #include <thread>
 
+#include <ctime>
+
 namespace eventlens::cli {
 
 namespace {
@@ -238,11 +240,19 @@ int runBench(const QStringList &args)
             }
         });
     }
+    // CPU time of the whole process (every thread, user and system), in seconds.
+    const auto processCpu = [] {
+        timespec ts {};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+    };
     start.arrive_and_wait();
     const Clock::time_point began = Clock::now();
+    const double cpuBegan = processCpu();
     for (std::thread &t : threads)
         t.join();
     const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
+    const double cpuSeconds = processCpu() - cpuBegan;
 
     ClientResult all;
     for (ClientResult &r : results) {
@@ -259,6 +269,9 @@ int runBench(const QStringList &args)
     const qint64 sent = qint64(all.latenciesMs.size());
     const double perSecond = seconds > 0 ? double(sent) / seconds : 0;
     const quint64 transactions = store->commitCount() - commitsBefore;
+    // What the machine allows: with every core busy, no more commands per second than this.
+    const double cpuUsPerCommand = sent > 0 ? cpuSeconds * 1e6 / double(sent) : 0;
+    const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
 
     if (cl.isSet(json)) {
         Json out = Json::object();
@@ -276,6 +289,8 @@ int runBench(const QStringList &args)
         out["appended"] = all.appended;
         out["events"] = all.events;
         out["transactions"] = transactions;
+        out["cpu_us_per_command"] = cpuUsPerCommand;
+        out["cores"] = cores;
         writeOut(jsonText(out) + u'\n');
     } else {
         writeOut(QStringLiteral("%1 commands from %2 clients in %3 s: %4 commands/s\n")
@@ -287,6 +302,9 @@ int runBench(const QStringList &args)
         writeOut(QStringLiteral("appended %1 (%2 events in %3 transactions), rejected by the domain %4, conflicts %5, errors %6\n")
                      .arg(groupDigits(all.appended), groupDigits(all.events), groupDigits(qint64(transactions)),
                           groupDigits(all.rejected), groupDigits(all.conflicts), groupDigits(all.errors)));
+        writeOut(QStringLiteral("CPU: %1 µs per command (all threads); %2 cores allow at most %3 commands/s at that cost\n")
+                     .arg(QString::number(cpuUsPerCommand, 'f', 0), QString::number(cores),
+                          groupDigits(cpuUsPerCommand > 0 ? qint64(double(cores) * 1e6 / cpuUsPerCommand) : 0)));
     }
     if (all.errors > 0)
         throw CommandError(QStringLiteral("%1 failed; the first: %2").arg(counted(all.errors, "command", "commands"), all.firstError));

@@ -10,7 +10,8 @@
 // 3. reads the whole log (events/s);
 // 4. runs a filtered page query (category + type, 100 rows from the middle of the log);
 // 5. single durable appends, one transaction each (appends/s, latency);
-// 6. T threads appending concurrently, each through its own connection (openAnother).
+// 6. T threads appending concurrently, each through its own connection (openAnother);
+// 7. has SQLite alone insert the imported rows and build the same indexes: an import's ceiling.
 // Build it in Release: a Debug or sanitizer build measures the instrumentation.
 
 #include "benchsupport.h"
@@ -18,6 +19,8 @@
 #include "eventstore.h"
 #include "storebuilder.h"
 #include "importer.h"
+#include "sqlitedb.h"
+#include "sqlitestatement.h"
 #include "timeutil.h"
 
 #include <QCommandLineParser>
@@ -270,12 +273,14 @@ int main(int argc, char *argv[])
         options.format = QStringLiteral("jsonl");
         // As `eventlens-cli import FILE --into NEW-STORE` does: built aside, durable, moved into place.
         start = Clock::now();
+        const double cpuBefore = processCpuSeconds();
         auto builder = std::make_unique<StoreBuilder>(storePath);
         const ImportReport report = Importer(builder->store(), options).run({jsonlPath});
         if (report.ok())
             builder->finish();
         builder.reset();
         const double importSeconds = secondsSince(start);
+        const double importCpu = processCpuSeconds() - cpuBefore;
         auto store = EventStore::open(storePath, EventStore::OpenMode::ReadWrite);
         const qint64 peakKb = procStatusKb("VmHWM");
         if (!report.ok())
@@ -285,6 +290,14 @@ int main(int argc, char *argv[])
         const double importRate = double(events) / importSeconds;
         line(QStringLiteral("events/s"), number(importRate) + QStringLiteral("   (") + number(importSeconds, 2)
                                              + QStringLiteral(" s; budget >= 500,000 events/s)"));
+        // Parsing and storing overlap on two threads and SQLite sorts the indexes on two: on a
+        // machine with few cores the CPU time bounds the wall time from below.
+        const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+        line(QStringLiteral("CPU (all threads)"), number(importCpu, 2) + QStringLiteral(" s   (") + number(importCpu / importSeconds, 2)
+                                                     + QStringLiteral(" cores busy on average; on ") + number(cores)
+                                                     + QStringLiteral(" cores at best ") + number(importCpu / cores, 2)
+                                                     + QStringLiteral(" s)"));
+        figures.add(QStringLiteral("import_cpu_seconds"), importCpu);
         line(phasePeak ? QStringLiteral("peak RSS during import (VmHWM)") : QStringLiteral("peak RSS of the process (VmHWM)"),
              number(double(peakKb) / 1024.0, 1) + QStringLiteral(" MiB   (RSS before: ") + number(double(rssBefore) / 1024.0, 1)
                  + QStringLiteral(" MiB)"));
@@ -496,6 +509,94 @@ int main(int argc, char *argv[])
             const VerifyResult verified = store->verify();
             if (!verified.ok)
                 throw StoreError(QStringLiteral("the hash chain does not verify after the benchmark: %1").arg(verified.message));
+        }
+
+        // -- 7. SQLite alone: the rows and indexes of the import, nothing else ------------------
+        heading(QStringLiteral("SQLite alone: the import's rows and indexes, without parsing, hashing or the store's code"));
+        {
+            // The rows as the import stored them, in memory (reading is not timed).
+            struct Row
+            {
+                qint64 position, streamId, version, categoryId, typeId, time, isJson;
+                bool idIsBlob;
+                QByteArray id, data, metadata, hash;
+            };
+            std::vector<Row> rows;
+            rows.reserve(size_t(events));
+            {
+                SqliteDb source(storePath, true);
+                SqliteStatement read(source, "SELECT position, stream_id, version, category_id, type_id, time, is_json, "
+                                             "typeof(id) = 'blob', id, data, metadata, hash FROM events WHERE position <= ? "
+                                             "ORDER BY position");
+                read.bind(1, events);
+                while (read.step()) {
+                    rows.push_back(Row{read.int64(0), read.int64(1), read.int64(2), read.int64(3), read.int64(4), read.int64(5),
+                                       read.int64(6), read.int64(7) != 0, read.bytes(8), read.bytes(9), read.bytes(10),
+                                       read.bytes(11)});
+                }
+            }
+            // A new store with the schema, then a connection set up as the store sets up a new
+            // file being built, and a transaction that drops the secondary indexes and builds
+            // them again at the end, as an import into a new store does.
+            const QString floorPath = dir.filePath(QStringLiteral("sqlite-alone.eventlens"));
+            EventStore::open(floorPath, EventStore::OpenMode::Build).reset();
+            {
+                SqliteDb db(floorPath, false);
+                db.exec("PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; "
+                        "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+                db.exec("BEGIN");
+                std::vector<QByteArray> indexSql;
+                {
+                    SqliteStatement indexes(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
+                                                "AND sql IS NOT NULL");
+                    std::vector<QByteArray> names;
+                    while (indexes.step()) {
+                        names.push_back(indexes.bytes(0));
+                        indexSql.push_back(indexes.bytes(1));
+                    }
+                    indexes.reset();
+                    for (const QByteArray &name : names)
+                        db.exec(QByteArray("DROP INDEX " + name).constData());
+                }
+                SqliteStatement insert(db, "INSERT INTO events(position, stream_id, version, category_id, type_id, time, is_json, "
+                                           "id, data, metadata, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+                start = Clock::now();
+                for (const Row &r : rows) {
+                    insert.bind(1, r.position);
+                    insert.bind(2, r.streamId);
+                    insert.bind(3, r.version);
+                    insert.bind(4, r.categoryId);
+                    insert.bind(5, r.typeId);
+                    insert.bind(6, r.time);
+                    insert.bind(7, r.isJson);
+                    if (r.idIsBlob)
+                        insert.bindBlobView(8, r.id);
+                    else
+                        insert.bindTextView(8, r.id);
+                    insert.bindBlobView(9, r.data);
+                    insert.bindBlobView(10, r.metadata);
+                    insert.bindBlobView(11, r.hash);
+                    insert.run();
+                }
+                const double insertSeconds = secondsSince(start);
+                // The sorter settings of the store's index build.
+                start = Clock::now();
+                db.exec("PRAGMA cache_size=-2048; PRAGMA threads=2; PRAGMA temp_store=FILE;");
+                for (const QByteArray &sql : indexSql)
+                    db.exec(sql.constData());
+                db.exec("COMMIT");
+                const double indexSeconds = secondsSince(start);
+                const double total = insertSeconds + indexSeconds;
+                line(QStringLiteral("insert the rows"), number(insertSeconds, 2) + QStringLiteral(" s"));
+                line(QStringLiteral("build the ") + number(double(indexSql.size())) + QStringLiteral(" indexes and commit"),
+                     number(indexSeconds, 2) + QStringLiteral(" s"));
+                line(QStringLiteral("events/s"), number(double(rows.size()) / total) + QStringLiteral("   (") + number(total, 2)
+                                                     + QStringLiteral(" s: the ceiling of an import on this machine)"));
+                figures.add(QStringLiteral("sqlite_alone_insert_seconds"), insertSeconds);
+                figures.add(QStringLiteral("sqlite_alone_index_seconds"), indexSeconds);
+                figures.add(QStringLiteral("sqlite_alone_events_per_s"), double(rows.size()) / total);
+            }
+            QFile::remove(floorPath);
         }
     } catch (const std::exception &e) {
         out().flush();
