@@ -12,7 +12,7 @@ namespace eventlens {
 
 namespace {
 
-constexpr int kMaxDepth = 512;
+constexpr int kMaxDepth = JsonScanner::MaxDepth;
 
 inline bool isSpace(char c)
 {

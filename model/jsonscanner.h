@@ -71,6 +71,9 @@ class JsonScanner final
 {
 public:
     enum class Status { Ok, SyntaxError, NotObject, NotArray };
+    // Arrays and objects nested deeper than this are refused (a syntax error), so that no text
+    // can exhaust the stack.
+    static constexpr int MaxDepth = 512;
 
     // Exactly one JSON value, optionally surrounded by whitespace.
     static Status scanValue(QByteArrayView text, JsonValue &out, JsonScanError &error);

@@ -1,0 +1,197 @@
+// A fuzz target for everything that reads a user's file before it reaches the store: format
+// detection, every importer's parser, and the JSON scanner that the importers and the
+// projections share. Whatever the bytes, nothing may crash, hang or touch memory it does not
+// own (the sanitizers watch), every parser's counts must match what it delivered, and the
+// scanner must agree with nlohmann's parser on what is JSON.
+//
+// Two builds of the same code:
+// - with clang and -DEVENTLENS_FUZZ=ON, eventlens-fuzz-import is a libFuzzer program:
+//     build-fuzz/bin/eventlens-fuzz-import -max_total_time=600 CORPUS-DIR tests/data/import
+// - in every test build, tst_fuzz_import replays tests/data and tests/fuzz/regressions
+//   through the same checks (a crash libFuzzer finds is kept there as a file).
+
+#include "formatdetector.h"
+#include "importrecord.h"
+#include "jsonscanner.h"
+
+#include <QBuffer>
+#include <QByteArray>
+#include <QDirIterator>
+#include <QFile>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+using namespace eventlens;
+
+namespace {
+
+[[noreturn]] void broken(const char *what, const QString &detail = {})
+{
+    std::fprintf(stderr, "fuzz_import: %s %s\n", what, qPrintable(detail));
+    std::abort();
+}
+
+void parseWithEveryFormat(const QByteArray &bytes)
+{
+    for (const QString &format : FormatDetector::formats()) {
+        const std::unique_ptr<EventParser> parser = FormatDetector::createParser(format);
+        if (!parser)
+            broken("no parser for", format);
+        QBuffer device;
+        device.setData(bytes);
+        device.open(QIODevice::ReadOnly);
+        qint64 records = 0;
+        qint64 issues = 0;
+        bool ended = false; // a Fatal or File issue was reported
+        const ParseResult result = parser->parse(
+            device, QStringLiteral("fuzz.input"),
+            [&](ImportRecord &&record) {
+                if (record.line < 1 || record.index < 0)
+                    broken("a record without its place:", format);
+                ++records;
+                return true;
+            },
+            [&](const ImportIssue &issue, IssueSeverity severity) {
+                if (issue.reason.isEmpty() || issue.toString().isEmpty())
+                    broken("an issue that says nothing:", format);
+                ended = ended || severity != IssueSeverity::Record;
+                ++issues;
+                return true;
+            });
+        if (result.records != records || result.issues != issues)
+            broken("counts differ from what was delivered:", format);
+        if (result.status == ParseResult::Status::Failed && !ended)
+            broken("failed without a fatal issue:", format);
+        if (result.bytesRead > bytes.size())
+            broken("read more than there is:", format);
+    }
+}
+
+void detect(const QByteArray &bytes)
+{
+    QBuffer device;
+    device.setData(bytes);
+    device.open(QIODevice::ReadOnly);
+    QString error;
+    const QString format = FormatDetector::detectDevice(device, QStringLiteral("fuzz.input"), &error);
+    if (format.isEmpty() == error.isEmpty())
+        broken("detection gave both or neither a format and an error:", format + u' ' + error);
+    if (!format.isEmpty() && !FormatDetector::formats().contains(format))
+        broken("detection named an unknown format:", format);
+}
+
+// How deep arrays and objects nest in a JSON text (brackets inside strings do not count).
+int nesting(const QByteArray &text)
+{
+    int depth = 0;
+    int deepest = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+// nlohmann's parser refuses numbers beyond a double's range, which RFC 8259 leaves to the
+// implementation; the scanner keeps their digits as they are.
+bool refusedForRangeOnly(const QByteArray &text)
+{
+    try {
+        const nlohmann::json parsed = nlohmann::json::parse(text.constBegin(), text.constEnd());
+        Q_UNUSED(parsed);
+    } catch (const nlohmann::json::out_of_range &) {
+        return true;
+    } catch (const nlohmann::json::exception &) {
+    }
+    return false;
+}
+
+void scan(const QByteArray &bytes)
+{
+    JsonValue value;
+    JsonScanError error;
+    const JsonScanner::Status status = JsonScanner::scanValue(QByteArrayView(bytes), value, error);
+    const bool scanned = status == JsonScanner::Status::Ok;
+    const bool accepted = nlohmann::json::accept(bytes.constBegin(), bytes.constEnd());
+    if (scanned && !accepted && !refusedForRangeOnly(bytes))
+        broken("the scanner took what is not JSON");
+    if (!scanned && accepted && nesting(bytes) <= JsonScanner::MaxDepth)
+        broken("the scanner refused JSON:", error.message);
+    if (!scanned) {
+        if (error.message.isEmpty() || error.offset < 0 || error.offset > bytes.size())
+            broken("a scan error without its place or reason");
+        return;
+    }
+    // The value's text is the input without the whitespace around it.
+    const QByteArrayView raw = value.raw();
+    if (raw.size() != bytes.trimmed().size() || raw.data() < bytes.constData() || raw.data() + raw.size() > bytes.constEnd()
+        || raw != QByteArrayView(bytes.trimmed()))
+        broken("the scanned value is not the input's text");
+    if (value.isObject()) {
+        std::vector<JsonMember> members;
+        if (JsonScanner::scanObject(raw, members, error) != JsonScanner::Status::Ok)
+            broken("an object that scanObject refuses");
+    } else if (value.isArray()) {
+        std::vector<JsonValue> elements;
+        if (JsonScanner::scanArray(raw, elements, error) != JsonScanner::Status::Ok)
+            broken("an array that scanArray refuses");
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QByteArray bytes(reinterpret_cast<const char *>(data), qsizetype(size));
+    detect(bytes);
+    parseWithEveryFormat(bytes);
+    scan(bytes);
+    return 0;
+}
+
+#if !defined(EVENTLENS_LIBFUZZER)
+// The replay: every file under the given folders (default: the test data and the kept
+// regressions) goes through the checks once.
+int main(int argc, char *argv[])
+{
+    QStringList roots;
+    for (int i = 1; i < argc; ++i)
+        roots.append(QString::fromLocal8Bit(argv[i]));
+    if (roots.isEmpty())
+        roots = {QStringLiteral(EVENTLENS_TEST_DATA), QStringLiteral(EVENTLENS_FUZZ_REGRESSIONS)};
+    int files = 0;
+    for (const QString &root : roots) {
+        QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            QFile file(it.next());
+            if (!file.open(QIODevice::ReadOnly)) {
+                std::fprintf(stderr, "cannot read %s\n", qPrintable(file.fileName()));
+                return 1;
+            }
+            const QByteArray bytes = file.readAll();
+            LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(bytes.constData()), size_t(bytes.size()));
+            ++files;
+        }
+    }
+    std::printf("%d inputs replayed\n", files);
+    return files > 0 ? 0 : 1;
+}
+#endif
