@@ -161,6 +161,9 @@ struct Importer::Run
         if (issue.index >= 0)
             ++file->read;
         if (severity == IssueSeverity::Fatal && options.onError != OnError::Abort) {
+            // The rest of the file cannot be read: listed, and counted when it is a record.
+            if (issue.index >= 0)
+                ++file->skipped;
             skipped.emplace_back(fileOrdinal, issue);
             return false;
         }

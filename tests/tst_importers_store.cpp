@@ -324,6 +324,20 @@ private slots:
         QVERIFY(skip.ok());
         QCOMPARE(skip.totalImported(), 2);
         QCOMPARE(texts(skip.skipped), QStringList{cut + QStringLiteral(":4: record 3: JSON syntax error at column 17: unterminated string")});
+        // The cut record is read, skipped and counted as such, like any other bad record.
+        QCOMPARE(skip.totalRead(), 3);
+        QCOMPARE(skip.totalSkipped(), 1);
+        // A quote that is never closed ends a CSV file the same way.
+        const QString csv = writeTemp(QStringLiteral("cut.csv"),
+                                      "Event ID,Aggregate ID,Event Type,Payload,Timestamp\n"
+                                      "e-1,a-1,Opened,{},2024-01-01T00:00:00Z\n"
+                                      "e-2,a-1,Noted,\"{\"\"x\"\":1},2024-01-01T00:00:01Z\n");
+        const ImportReport csvSkip = import(*store, {csv}, OnError::Skip);
+        QVERIFY(csvSkip.ok());
+        QCOMPARE(csvSkip.totalImported(), 1);
+        QCOMPARE(csvSkip.totalSkipped(), 1);
+        QCOMPARE(csvSkip.skipped.size(), size_t(1));
+        QCOMPARE(csvSkip.skipped[0].line, 3);
         auto other = newStore();
         const ImportReport abort = import(*other, {cut});
         QCOMPARE(abort.status, ImportReport::Status::Failed);

@@ -4,11 +4,8 @@
 // own (the sanitizers watch), every parser's counts must match what it delivered, and the
 // scanner must agree with nlohmann's parser on what is JSON.
 //
-// Two builds of the same code:
-// - with clang and -DEVENTLENS_FUZZ=ON, eventlens-fuzz-import is a libFuzzer program:
-//     build-fuzz/bin/eventlens-fuzz-import -max_total_time=600 CORPUS-DIR tests/data/import
-// - in every test build, tst_fuzz_import replays tests/data and tests/fuzz/regressions
-//   through the same checks (a crash libFuzzer finds is kept there as a file).
+// Built as a libFuzzer program (eventlens-fuzz-import) and as a test that replays files
+// (tst_fuzz_import): see fuzz.cmake and replay.cpp.
 
 #include "formatdetector.h"
 #include "importrecord.h"
@@ -16,8 +13,6 @@
 
 #include <QBuffer>
 #include <QByteArray>
-#include <QDirIterator>
-#include <QFile>
 #include <QString>
 
 #include <nlohmann/json.hpp>
@@ -166,32 +161,3 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     scan(bytes);
     return 0;
 }
-
-#if !defined(EVENTLENS_LIBFUZZER)
-// The replay: every file under the given folders (default: the test data and the kept
-// regressions) goes through the checks once.
-int main(int argc, char *argv[])
-{
-    QStringList roots;
-    for (int i = 1; i < argc; ++i)
-        roots.append(QString::fromLocal8Bit(argv[i]));
-    if (roots.isEmpty())
-        roots = {QStringLiteral(EVENTLENS_TEST_DATA), QStringLiteral(EVENTLENS_FUZZ_REGRESSIONS)};
-    int files = 0;
-    for (const QString &root : roots) {
-        QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext()) {
-            QFile file(it.next());
-            if (!file.open(QIODevice::ReadOnly)) {
-                std::fprintf(stderr, "cannot read %s\n", qPrintable(file.fileName()));
-                return 1;
-            }
-            const QByteArray bytes = file.readAll();
-            LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(bytes.constData()), size_t(bytes.size()));
-            ++files;
-        }
-    }
-    std::printf("%d inputs replayed\n", files);
-    return files > 0 ? 0 : 1;
-}
-#endif
