@@ -128,7 +128,8 @@ void scan(const QByteArray &bytes)
     const bool accepted = nlohmann::json::accept(bytes.constBegin(), bytes.constEnd());
     if (scanned && !accepted && !refusedForRangeOnly(bytes))
         broken("the scanner took what is not JSON");
-    if (!scanned && accepted && nesting(bytes) <= JsonScanner::MaxDepth)
+    // nlohmann's parser also takes a NUL byte for the end of the input, so it accepts "0\0x".
+    if (!scanned && accepted && !bytes.contains('\0') && nesting(bytes) <= JsonScanner::MaxDepth)
         broken("the scanner refused JSON:", error.message);
     if (!scanned) {
         if (error.message.isEmpty() || error.offset < 0 || error.offset > bytes.size())
