@@ -81,28 +81,28 @@ void detect(const QByteArray &bytes)
         broken("detection named an unknown format:", format);
 }
 
-// How deep arrays and objects nest in a JSON text (brackets inside strings do not count).
-int nesting(const QByteArray &text)
+// How deep the scanner got into arrays and objects before it stopped.
+class DepthVisitor final : public JsonVisitor
 {
-    int depth = 0;
+public:
     int deepest = 0;
-    bool inString = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (inString) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return deepest;
+    void scalar(const JsonValue &) override {}
+    void beginObject() override { deepest = std::max(deepest, ++m_depth); }
+    void key(const JsonValue &) override {}
+    void endObject() override { --m_depth; }
+    void beginArray() override { deepest = std::max(deepest, ++m_depth); }
+    void endArray() override { --m_depth; }
+
+private:
+    int m_depth = 0;
+};
+
+bool nestsTooDeep(const QByteArray &text)
+{
+    DepthVisitor visitor;
+    JsonScanError error;
+    JsonScanner::visit(QByteArrayView(text), visitor, error);
+    return visitor.deepest >= JsonScanner::MaxDepth;
 }
 
 // nlohmann's parser refuses numbers beyond a double's range, which RFC 8259 leaves to the
@@ -129,7 +129,7 @@ void scan(const QByteArray &bytes)
     if (scanned && !accepted && !refusedForRangeOnly(bytes))
         broken("the scanner took what is not JSON");
     // nlohmann's parser also takes a NUL byte for the end of the input, so it accepts "0\0x".
-    if (!scanned && accepted && !bytes.contains('\0') && nesting(bytes) <= JsonScanner::MaxDepth)
+    if (!scanned && accepted && !bytes.contains('\0') && !nestsTooDeep(bytes))
         broken("the scanner refused JSON:", error.message);
     if (!scanned) {
         if (error.message.isEmpty() || error.offset < 0 || error.offset > bytes.size())
