@@ -128,8 +128,10 @@ void scan(const QByteArray &bytes)
     const bool accepted = nlohmann::json::accept(bytes.constBegin(), bytes.constEnd());
     if (scanned && !accepted && !refusedForRangeOnly(bytes))
         broken("the scanner took what is not JSON");
-    // nlohmann's parser also takes a NUL byte for the end of the input, so it accepts "0\0x".
-    if (!scanned && accepted && !bytes.contains('\0') && !nestsTooDeep(bytes))
+    // nlohmann's parser also takes a NUL byte for the end of the input, so it accepts "0\0x",
+    // and it skips a UTF-8 byte order mark, which the importers remove before they scan.
+    const bool bom = bytes.startsWith("\xEF\xBB\xBF");
+    if (!scanned && accepted && !bytes.contains('\0') && !bom && !nestsTooDeep(bytes))
         broken("the scanner refused JSON:", error.message);
     if (!scanned) {
         if (error.message.isEmpty() || error.offset < 0 || error.offset > bytes.size())
