@@ -494,9 +494,7 @@ void EventStore::finishBuild()
 
 bool EventStore::removeFiles(const QString &path)
 {
-    for (const char *suffix : {"-wal", "-shm", "-journal"})
-        QFile::remove(path + QLatin1StringView(suffix));
-    return QFile::remove(path) || !QFile::exists(path);
+    return SqliteDb::removeFiles(path);
 }
 
 std::unique_ptr<EventStore> EventStore::openAnother(OpenMode mode) const

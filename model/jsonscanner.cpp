@@ -12,8 +12,6 @@ namespace eventlens {
 
 namespace {
 
-constexpr int kMaxDepth = JsonScanner::MaxDepth;
-
 inline bool isSpace(char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
@@ -293,8 +291,8 @@ bool Scan::container(JsonValue &out, JsonValue::Kind kind, char close, const cha
 {
     const bool isObject = kind == JsonValue::Kind::Object;
     const char *start = p;
-    if (++depth > kMaxDepth)
-        return fail(p, QStringLiteral("nesting deeper than %1 levels").arg(kMaxDepth));
+    if (++depth > JsonScanner::MaxDepth)
+        return fail(p, QStringLiteral("nesting deeper than %1 levels").arg(JsonScanner::MaxDepth));
     const quint64 spaceBefore = spaceRuns;
     if (visitor)
         isObject ? visitor->beginObject() : visitor->beginArray();

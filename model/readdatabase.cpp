@@ -262,9 +262,7 @@ QString ReadDatabase::defaultPath(const QString &storePath)
 
 bool ReadDatabase::removeFiles(const QString &path)
 {
-    for (const char *suffix : {"-wal", "-shm", "-journal"})
-        QFile::remove(path + QLatin1StringView(suffix));
-    return QFile::remove(path) || !QFile::exists(path);
+    return SqliteDb::removeFiles(path);
 }
 
 ReadDatabase::ReadDatabase(const QString &path, OpenMode mode)

@@ -3,9 +3,18 @@
 
 #include "storeerror.h"
 
+#include <QFile>
+
 #include <sqlite3.h>
 
 namespace eventlens {
+
+bool SqliteDb::removeFiles(const QString &path)
+{
+    for (const char *suffix : {"-wal", "-shm", "-journal"})
+        QFile::remove(path + QLatin1StringView(suffix));
+    return QFile::remove(path) || !QFile::exists(path);
+}
 
 SqliteDb::SqliteDb(const QString &path, bool readOnly)
 {

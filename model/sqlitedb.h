@@ -17,6 +17,10 @@ public:
     SqliteDb(const SqliteDb &) = delete;
     SqliteDb &operator=(const SqliteDb &) = delete;
 
+    // Deletes a database file and SQLite's side files (-wal, -shm, -journal); true when no
+    // main file is left.
+    static bool removeFiles(const QString &path);
+
     sqlite3 *handle() const { return m_db; }
     void exec(const char *sql);
     // Throws StoreError with `what` and SQLite's message.

@@ -26,6 +26,8 @@ std::optional<qint64> parseTimeValue(QStringView text);
 std::optional<qint64> fromUnixNumber(double value);
 
 qint64 nowMs();
+// CPU time of the whole process (every thread, user and system), in seconds.
+double processCpuSeconds();
 
 // The instants that format as "YYYY-MM-DDTHH:MM:SS.mmmZ": years 0000 to 9999.
 constexpr qint64 kMinMs = -62167219200000LL;  // 0000-01-01T00:00:00.000Z

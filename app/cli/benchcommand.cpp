@@ -2,6 +2,7 @@
 
 #include "commandhandler.h"
 #include "decider.h"
+#include "timeutil.h"
 
 #include <QDateTime>
 
@@ -10,8 +11,6 @@
 #include <chrono>
 #include <random>
 #include <thread>
-
-#include <ctime>
 
 namespace eventlens::cli {
 
@@ -240,19 +239,13 @@ int runBench(const QStringList &args)
             }
         });
     }
-    // CPU time of the whole process (every thread, user and system), in seconds.
-    const auto processCpu = [] {
-        timespec ts {};
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-        return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-    };
     start.arrive_and_wait();
     const Clock::time_point began = Clock::now();
-    const double cpuBegan = processCpu();
+    const double cpuBegan = timeutil::processCpuSeconds();
     for (std::thread &t : threads)
         t.join();
     const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
-    const double cpuSeconds = processCpu() - cpuBegan;
+    const double cpuSeconds = timeutil::processCpuSeconds() - cpuBegan;
 
     ClientResult all;
     for (ClientResult &r : results) {

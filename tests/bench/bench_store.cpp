@@ -348,9 +348,7 @@ int main(int argc, char *argv[])
                                                  + QStringLiteral(" s, one transaction)"));
             figures.add(QStringLiteral("batch_append_events_per_s"), double(appended) / seconds);
             raw.reset();
-            QFile::remove(rawPath);
-            QFile::remove(rawPath + QStringLiteral("-wal"));
-            QFile::remove(rawPath + QStringLiteral("-shm"));
+            EventStore::removeFiles(rawPath);
         }
 
         // -- 2c. what the GUI does on open: a read-only connection, the first page of the table
@@ -596,7 +594,7 @@ int main(int argc, char *argv[])
                 figures.add(QStringLiteral("sqlite_alone_index_seconds"), indexSeconds);
                 figures.add(QStringLiteral("sqlite_alone_events_per_s"), double(rows.size()) / total);
             }
-            QFile::remove(floorPath);
+            EventStore::removeFiles(floorPath);
         }
     } catch (const std::exception &e) {
         out().flush();

@@ -5,6 +5,7 @@
 
 #include "demogenerator.h"
 #include "eventstore.h"
+#include "timeutil.h"
 
 #include <QByteArray>
 #include <QDir>
@@ -40,13 +41,7 @@ inline double msSince(Clock::time_point start)
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// CPU time of the whole process (every thread), in seconds.
-inline double processCpuSeconds()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
+using timeutil::processCpuSeconds;
 
 inline QTextStream &out()
 {

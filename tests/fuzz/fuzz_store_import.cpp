@@ -45,12 +45,6 @@ QTemporaryDir &workDir()
     return dir;
 }
 
-void removeStore(const QString &path)
-{
-    for (const char *suffix : {"", "-wal", "-shm", "-journal"})
-        QFile::remove(path + QLatin1String(suffix));
-}
-
 // A store with events of the streams and ids that the test data and the samples use, so that
 // an input can meet version conflicts, duplicate ids and idempotent re-imports.
 QString seededStore()
@@ -128,16 +122,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QByteArray sourceDigest = digest(input);
 
     const QString empty = dir.filePath(QStringLiteral("empty.eventlens"));
-    removeStore(empty);
+    EventStore::removeFiles(empty);
     importInto(empty, input, OnError::Abort);
-    removeStore(empty);
+    EventStore::removeFiles(empty);
 
     const QString seeded = dir.filePath(QStringLiteral("seeded.eventlens"));
-    removeStore(seeded);
+    EventStore::removeFiles(seeded);
     if (!QFile::copy(seededStore(), seeded))
         broken("cannot copy the seeded store");
     importInto(seeded, input, OnError::Skip);
-    removeStore(seeded);
+    EventStore::removeFiles(seeded);
 
     if (digest(input) != sourceDigest)
         broken("the import changed its source file");
