@@ -4,6 +4,8 @@
 
 #include "eventstore.h"
 #include "hashchain.h"
+#include "sqlitedb.h"
+#include "sqlitestatement.h"
 #include "storebuilder.h"
 #include "subscription.h"
 #include "timeutil.h"
@@ -804,15 +806,11 @@ private slots:
         QVERIFY(store->verify().ok);
         store.reset();
         // Only the two canonical ids are blobs; the column of the others holds their text.
-        sqlite3 *db = nullptr;
-        QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-        sqlite3_stmt *st = nullptr;
-        QCOMPARE(sqlite3_prepare_v2(db, "SELECT typeof(id) FROM events ORDER BY position", -1, &st, nullptr), SQLITE_OK);
+        SqliteDb db(path, true);
+        SqliteStatement st(db, "SELECT typeof(id) FROM events ORDER BY position");
         QStringList kinds;
-        while (sqlite3_step(st) == SQLITE_ROW)
-            kinds << QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(st, 0)));
-        sqlite3_finalize(st);
-        sqlite3_close(db);
+        while (st.step())
+            kinds << st.text(0);
         QCOMPARE(kinds.join(u','), QStringLiteral("blob,blob,text,text,text,text,text,text,text"));
     }
 
